@@ -1,0 +1,193 @@
+"""The `fund-analysis` command (also `python -m analysis`).
+
+Exit codes: 0 fine; 1 data-quality errors (validate) or a failed notebook (run);
+2 unusable input or usage, with one line on stderr and no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections.abc import Callable, Sequence
+
+from analysis.errors import InputError
+
+PROG = "fund-analysis"
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line on stderr and exit 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise InputError("usage", self.prog, expected=f"{message}; see {self.prog} --help")
+
+
+def _data_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data",
+        metavar="PATH",
+        help="folder of CSV files or .xlsx workbook (default: the bundled seed data)",
+    )
+
+
+def _lang_option(parser: argparse.ArgumentParser, default: str) -> None:
+    parser.add_argument(
+        "--lang",
+        choices=["zh", "en", "both"] if default == "both" else ["zh", "en"],
+        default=default,
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the parser for every subcommand."""
+    parser = _Parser(prog=PROG, description="专项资金项目预算分析 / special-fund budget analysis")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.required = True
+
+    validate = commands.add_parser("validate", help="check the tables against the rules")
+    _data_option(validate)
+    validate.add_argument("--format", choices=["text", "json"], default="text")
+    _lang_option(validate, "both")
+    validate.set_defaults(handler=_validate)
+
+    metrics = commands.add_parser("metrics", help="print the measures")
+    _data_option(metrics)
+    metrics.add_argument("--by", choices=list(METRIC_VIEWS), default="project")
+    metrics.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    metrics.add_argument("--program", help="only this program")
+    metrics.add_argument("--year", type=int, help="only this year")
+    _lang_option(metrics, "zh")
+    metrics.set_defaults(handler=_metrics)
+
+    rules = commands.add_parser("rules", help="list the data-quality rules")
+    rules.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    rules.set_defaults(handler=_rules)
+    return parser
+
+
+# --- validate ------------------------------------------------------------------------
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from analysis.load import load
+    from analysis.rules import check, summary
+
+    ds = load(args.data)
+    findings = check(ds)
+    counts = summary(findings)
+    if args.format == "json":
+        _write_json({"data": ds.source, **counts, "findings": _records(findings)})
+    else:
+        _write_text(_findings_text(findings, counts, ds.source, args.lang))
+    return 1 if counts["errors"] else 0
+
+
+def _findings_text(findings, counts: dict[str, int], source: str, lang: str) -> str:
+    from analysis.labels import label
+
+    langs = ["zh", "en"] if lang == "both" else [lang]
+    lines = [f"{' / '.join(label('data', x) for x in langs)}: {source}"]
+    for f in findings.itertuples(index=False):
+        severity = " ".join(label(f.severity, x) for x in langs)
+        lines.append(f"{severity} {f.rule} {f.name} ({f.file}, row {f.source_row})")
+        lines.extend(f"  {getattr(f, 'message_' + x)}" for x in langs)
+    lines.append(" / ".join(label("validate_counts", x, **counts) for x in langs))
+    return "\n".join(lines) + "\n"
+
+
+# --- metrics -------------------------------------------------------------------------
+
+_PROJECT_PEOPLE = ["project_id", "organization", "special", "self_raised", "total", "special_share",
+                   "self_raised_share", "leverage", "multiplier", "execution_rate"]  # fmt: skip
+_CATEGORY = ["category", "group", "total", "special", "self_raised", "category_share",
+             "special_coverage", "special_split"]  # fmt: skip
+_PROGRAM = ["n_projects", "special", "self_raised", "total", "special_share", "self_raised_share",
+            "leverage", "multiplier", "self_raised_actual", "execution_rate"]  # fmt: skip
+
+# view -> (table in Measures, columns for people)
+METRIC_VIEWS: dict[str, tuple[str, list[str]]] = {
+    "project": ("projects", _PROJECT_PEOPLE),
+    "category": ("by_category", ["program", "year", *_CATEGORY]),
+    "group": ("by_group", ["program", "year", *(c for c in _CATEGORY if c != "category")]),
+    "project-category": ("categories", ["project_id", "organization", *_CATEGORY]),
+    "program": ("programs", ["program", "year", *_PROGRAM, "declared_special"]),
+    "year": ("years", ["year", *_PROGRAM]),
+}
+
+
+def _metrics(args: argparse.Namespace) -> int:
+    from analysis.load import load, select
+    from analysis.measures import measure
+    from analysis.present import people_text
+
+    ds = select(load(args.data), program=args.program, year=args.year)
+    name, people_columns = METRIC_VIEWS[args.by]
+    table = getattr(measure(ds), name)
+    if args.format == "csv":
+        _write_text(table.to_csv(index=False, lineterminator="\n"))
+    elif args.format == "json":
+        _write_json({"by": args.by, "unit": "万元", "rows": _records(table)})
+    else:
+        _write_text(people_text(table[people_columns], args.lang, ds.categories) + "\n")
+    return 0
+
+
+def _rules(args: argparse.Namespace) -> int:
+    from analysis.present import text_table
+    from analysis.rules import rules_table
+
+    table = rules_table()
+    if args.format == "csv":
+        _write_text(table.to_csv(index=False, lineterminator="\n"))
+    elif args.format == "json":
+        _write_json(_records(table))
+    else:
+        _write_text(text_table(table[["rule", "name", "severity", "files", "message_zh"]]) + "\n")
+    return 0
+
+
+# --- output --------------------------------------------------------------------------
+
+
+def _records(table) -> list[dict[str, object]]:
+    """Return the rows as JSON-ready dicts: NaN as null, numpy numbers as Python numbers."""
+    records = table.to_dict("records")
+    return [{k: _plain(v) for k, v in row.items()} for row in records]
+
+
+def _plain(value: object) -> object:
+    if hasattr(value, "item"):
+        value = value.item()
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if not isinstance(value, str | int | float | bool):
+        return None if str(value) in ("<NA>", "nan") else str(value)
+    return value
+
+
+def _write_text(text: str) -> None:
+    sys.stdout.buffer.write(text.encode("utf-8"))
+    sys.stdout.flush()
+
+
+def _write_json(data: object) -> None:
+    _write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line and return its exit code."""
+    try:
+        args = build_parser().parse_args(argv)
+        handler: Callable[[argparse.Namespace], int] = args.handler
+        return handler(args)
+    except InputError as exc:
+        prefix = "" if exc.kind == "usage" else f"{PROG}: "
+        print(prefix + exc.message(), file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # e.g. piped into `head`
+        return 0
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,100 @@
+"""Every word a person reads, in Chinese and English, from one dictionary.
+
+`label(key, lang)` gives one label; `lang="en"` switches every table header, chart
+label and message at once. Category and group names come from the vocabulary tables.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analysis.vocabulary import CATEGORIES, GROUPS, UNALLOCATED, UNALLOCATED_NAMES, UNKNOWN_GROUP
+
+LANGS = ("zh", "en")
+
+LABELS: dict[str, tuple[str, str]] = {
+    # table columns
+    "project_id": ("项目编号", "Project ID"),
+    "year": ("年度", "Year"),
+    "program": ("计划", "Program"),
+    "organization": ("承担单位", "Organization"),
+    "title": ("项目名称", "Project title"),
+    "special": ("专项资金", "Special fund"),
+    "self_raised": ("自筹资金", "Self-raised"),
+    "total": ("总预算", "Total budget"),
+    "self_raised_actual": ("自筹实际使用", "Self-raised spent"),
+    "self_raised_budget_reported": ("对应自筹预算", "Self-raised budget (reported)"),
+    "special_share": ("专项资金占比", "Special share"),
+    "self_raised_share": ("自筹资金占比", "Self-raised share"),
+    "leverage": ("撬动比", "Leverage"),
+    "multiplier": ("放大倍数", "Multiplier"),
+    "execution_rate": ("预算执行率", "Execution rate"),
+    "n_lines": ("明细行数", "Lines"),
+    "n_projects": ("项目数", "Projects"),
+    "category": ("预算科目", "Category"),
+    "group": ("费用类别", "Cost group"),
+    "category_share": ("占总预算", "Share of budget"),
+    "special_coverage": ("专项覆盖率", "Special coverage"),
+    "special_split": ("占专项资金", "Share of special fund"),
+    "declared_special": ("计划专项总额", "Declared special total"),
+    "unit": ("单位", "Unit"),
+    "note": ("备注", "Note"),
+    # findings
+    "rule": ("规则", "Rule"),
+    "name": ("规则名", "Rule name"),
+    "severity": ("级别", "Severity"),
+    "file": ("文件", "File"),
+    "source_row": ("行号", "Row"),
+    "column": ("列", "Column"),
+    "message": ("说明", "Message"),
+    "error": ("错误", "error"),
+    "warning": ("警告", "warning"),
+    # words around tables and charts
+    "unit_wan": ("单位：万元", "Unit: 万元 (10,000 yuan)"),
+    "accounting_caveat": (
+        "撬动比与放大倍数是会计比率，不能证明专项资金带动了企业投入（额外性）。",
+        "Leverage and multiplier are accounting ratios, not proof that the subsidy "
+        "caused the company's spending (additionality).",
+    ),
+    "all_projects": ("全部项目", "All projects"),
+    "others": ("其他 {n} 个项目", "{n} other projects"),
+    "validate_ok": ("未发现错误", "no errors found"),
+    "validate_counts": (
+        "错误 {errors} 项，警告 {warnings} 项",
+        "{errors} errors, {warnings} warnings",
+    ),
+    "data": ("数据", "data"),
+}
+
+_INDEX = {"zh": 0, "en": 1}
+
+
+def check_lang(lang: str) -> str:
+    """Return lang if it is one we write in, else raise ValueError."""
+    if lang not in _INDEX:
+        raise ValueError(f"lang must be one of {', '.join(LANGS)}, not {lang!r}")
+    return lang
+
+
+def label(key: str, lang: str = "zh", **fields: object) -> str:
+    """Return the label for key in lang, with any {fields} filled in."""
+    text = LABELS[key][_INDEX[check_lang(lang)]]
+    return text.format(**fields) if fields else text
+
+
+def category_names(
+    codes: pd.Series, lang: str = "zh", categories: pd.DataFrame | None = None
+) -> pd.Series:
+    """Return the display name of each category code (unknown codes as given)."""
+    table = CATEGORIES if categories is None else categories
+    names = dict(zip(table["code"], table[f"name_{check_lang(lang)}"], strict=True))
+    names[UNALLOCATED] = UNALLOCATED_NAMES[lang]
+    return codes.map(names).fillna(codes)
+
+
+def group_names(codes: pd.Series, lang: str = "zh") -> pd.Series:
+    """Return the display name of each 2021-reform group code."""
+    names = dict(zip(GROUPS["code"], GROUPS[f"name_{check_lang(lang)}"], strict=True))
+    names[UNALLOCATED] = UNALLOCATED_NAMES[lang]
+    names[UNKNOWN_GROUP] = "未知科目" if lang == "zh" else "Unknown category"
+    return codes.map(names).fillna(codes)

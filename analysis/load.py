@@ -1,0 +1,532 @@
+"""Read the budget tables from a folder of CSV files or an .xlsx workbook.
+
+Everything that makes a table unusable (a missing file or column, text in a number,
+an unknown unit, an unreadable encoding) stops here with an InputError naming the file,
+row and column. Everything readable but wrong (sums that do not reconcile, negative
+money, unknown categories) is left for the rules module to report.
+
+Amounts come out in 万元 as floats that are exactly whole 分 (0.01 元): each figure is
+parsed, scaled by its row's unit to an integer count of 分 and only then divided, so a
+table in 元 and the same table in 万元 load to identical numbers.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analysis.config import bundled_data_dir
+from analysis.errors import InputError
+from analysis.vocabulary import CATEGORIES, DEFAULT_UNIT, FEN_PER_WAN, UNIT_ALIASES, UNIT_FACTORS
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """The columns one input table must and may have, and which of them hold money."""
+
+    name: str
+    required: tuple[str, ...]
+    optional: tuple[str, ...] = ()
+    amounts: tuple[str, ...] = ()
+    needed: bool = True
+
+
+SPECS: dict[str, TableSpec] = {
+    spec.name: spec
+    for spec in (
+        TableSpec(
+            "projects",
+            required=("project_id", "year", "program", "organization", "special"),
+            optional=("title", "self_raised", "total", "self_raised_actual", "unit"),
+            amounts=("special", "self_raised", "total", "self_raised_actual"),
+        ),
+        TableSpec(
+            "budget_lines",
+            required=("project_id", "category", "total"),
+            optional=("special", "unit", "note"),
+            amounts=("total", "special"),
+        ),
+        TableSpec(
+            "programs",
+            required=("program", "year", "special_total"),
+            optional=("unit",),
+            amounts=("special_total",),
+            needed=False,
+        ),
+        TableSpec(
+            "categories",
+            required=("code", "name_zh", "group"),
+            optional=("name_en", "aliases"),
+            needed=False,
+        ),
+    )
+}
+
+ENCODINGS_EXPECTED = "UTF-8, UTF-8 with BOM, GBK or GB18030"
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """The loaded tables, amounts in 万元, categories as codes.
+
+    projects: one row per project: project_id, year, program, organization, title,
+        special, self_raised, total, self_raised_actual, unit (as given), derived (which
+        figures were computed from the others), source_row.
+    lines: one row per budget line: project_id, category (code, or the text as given
+        when unknown), category_given, total, special, unit, note, source_row.
+    programs: declared totals: program, year, special_total, unit, source_row.
+    categories: the category vocabulary in force: code, name_zh, name_en, group, aliases.
+    source: the folder or workbook read; files: table name -> the file it came from.
+    """
+
+    projects: pd.DataFrame
+    lines: pd.DataFrame
+    programs: pd.DataFrame
+    categories: pd.DataFrame
+    source: str
+    files: dict[str, str] = field(default_factory=dict)
+
+
+def load(path: str | Path | None = None) -> Dataset:
+    """Return the Dataset read from a folder or .xlsx workbook (default: the bundled data)."""
+    source = Path(path) if path is not None else bundled_data_dir()
+    raw, files = _read_tables(source)
+    categories = _categories(raw.get("categories"), files.get("categories"))
+    lines = _lines(raw["budget_lines"], files["budget_lines"], categories)
+    projects = _projects(raw["projects"], files["projects"], lines)
+    programs = _programs(raw.get("programs"), files.get("programs"))
+    return Dataset(projects, lines, programs, categories, str(source), files)
+
+
+# --- reading files -------------------------------------------------------------------
+
+
+def _read_tables(source: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
+    """Return the raw all-text tables found at source, keyed by table name."""
+    if not source.exists():
+        raise InputError("missing_file", source, expected="a data folder or an .xlsx workbook")
+    if source.is_dir():
+        return _read_folder(source)
+    if source.suffix.lower() in (".xlsx", ".xlsm"):
+        return _read_workbook(source)
+    raise InputError(
+        "bad_value",
+        source,
+        expected="a folder of CSV files or an .xlsx workbook",
+        found=source.name,
+    )
+
+
+def _read_folder(folder: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
+    names = {p.name.lower(): p for p in folder.iterdir() if p.is_file()}
+    raw: dict[str, pd.DataFrame] = {}
+    files: dict[str, str] = {}
+    for spec in SPECS.values():
+        path = names.get(f"{spec.name}.csv")
+        if path is None:
+            if spec.needed:
+                raise InputError("missing_file", folder / f"{spec.name}.csv")
+            continue
+        raw[spec.name] = _checked_columns(read_csv_text(path), spec, str(path))
+        files[spec.name] = str(path)
+    return raw, files
+
+
+def _read_workbook(book: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
+    try:
+        sheets = pd.read_excel(book, sheet_name=None, dtype=str, engine="openpyxl")
+    except Exception as exc:  # openpyxl raises many types for a damaged file
+        raise InputError(
+            "malformed", book, expected="an .xlsx workbook", found=type(exc).__name__
+        ) from None
+    by_name = {name.strip().lower().removesuffix(".csv"): name for name in sheets}
+    raw: dict[str, pd.DataFrame] = {}
+    files: dict[str, str] = {}
+    for spec in SPECS.values():
+        sheet = by_name.get(spec.name)
+        where = f"{book} [sheet {spec.name}]"
+        if sheet is None:
+            if spec.needed:
+                raise InputError("missing_file", where, expected=f"a sheet named {spec.name}")
+            continue
+        table = sheets[sheet]
+        if len(table.columns) == 0:
+            raise InputError("empty_file", where, expected="a header row")
+        # read_excel keeps blank rows, so Excel's row number is the position plus the header.
+        table = table.assign(source_row=np.arange(len(table)) + 2)
+        raw[spec.name] = _checked_columns(table, spec, where)
+        files[spec.name] = where
+    return raw, files
+
+
+def read_csv_text(path: Path) -> pd.DataFrame:
+    """Return a CSV file as a table of text (missing cells as NA), whatever its encoding."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError("missing_file", path, found=exc.strerror) from None
+    utf8 = _as_utf8(data, path)
+    if not utf8.strip():
+        raise InputError("empty_file", path, expected="a header row and data rows")
+    try:
+        table = pd.read_csv(
+            io.BytesIO(utf8),
+            dtype=str,
+            engine="pyarrow",
+            keep_default_na=False,
+            na_values=[""],
+        )
+    except Exception:  # pyarrow's parse errors carry no row number; find it ourselves
+        raise _csv_structure_error(utf8, path) from None
+    return table.assign(source_row=_line_numbers(utf8, len(table)))
+
+
+def _line_numbers(utf8: bytes, n_rows: int) -> np.ndarray:
+    """Return the line on which each data row starts (the header is line 1)."""
+    lines = utf8.count(b"\n") + (0 if utf8.endswith(b"\n") else 1)
+    if lines == n_rows + 1:  # one line per record: no blank lines, no line breaks in cells
+        return np.arange(n_rows) + 2
+    reader = csv.reader(io.StringIO(utf8.decode("utf-8"), newline=""))
+    next(reader)
+    starts, line = [], 1
+    for record in reader:
+        if record:  # pyarrow skips blank lines
+            starts.append(line + 1)
+        line = reader.line_num
+    return np.asarray(starts[:n_rows], dtype=np.int64)
+
+
+def _as_utf8(data: bytes, path: Path) -> bytes:
+    """Return the file's bytes as UTF-8, detecting UTF-8 (with or without BOM) or GB18030."""
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise InputError("bad_encoding", path, expected=ENCODINGS_EXPECTED, found="UTF-16")
+    if b"\x00" in data:
+        row = data.count(b"\n", 0, data.index(b"\x00")) + 1
+        raise InputError("bad_encoding", path, row=row, expected=ENCODINGS_EXPECTED, found="binary")
+    try:
+        data.decode("utf-8")
+        return data
+    except UnicodeDecodeError:
+        pass
+    try:
+        # GB18030 is a superset of GBK and GB2312: what Excel on a Chinese Windows writes.
+        return data.decode("gb18030").encode("utf-8")
+    except UnicodeDecodeError as exc:
+        row = data.count(b"\n", 0, exc.start) + 1
+        raise InputError(
+            "bad_encoding",
+            path,
+            row=row,
+            expected=ENCODINGS_EXPECTED,
+            found=data[exc.start : exc.start + 4],
+        ) from None
+
+
+def _csv_structure_error(utf8: bytes, path: Path) -> InputError:
+    """Return an error naming the first row whose field count differs from the header's."""
+    reader = csv.reader(io.StringIO(utf8.decode("utf-8"), newline=""))
+    try:
+        header = next(reader)
+        for row in reader:
+            if row and len(row) != len(header):
+                return InputError(
+                    "malformed",
+                    path,
+                    row=reader.line_num,
+                    expected=f"{len(header)} fields as in the header",
+                    found=f"{len(row)} fields",
+                )
+    except csv.Error as exc:
+        return InputError("malformed", path, row=reader.line_num, found=str(exc))
+    return InputError("malformed", path, expected="comma-separated values")
+
+
+def _checked_columns(table: pd.DataFrame, spec: TableSpec, where: str) -> pd.DataFrame:
+    """Return the table with normalised column names, or raise for a missing column."""
+    names = [_column_key(c) for c in table.columns]
+    seen: set[str] = set()
+    for name in names:
+        if name in seen and name:
+            raise InputError("malformed", where, row=1, column=name, expected="each column once")
+        seen.add(name)
+    table = table.set_axis(names, axis=1)
+    for column in spec.required:
+        if column not in table.columns:
+            raise InputError(
+                "missing_column", where, row=1, column=column, expected=", ".join(spec.required)
+            )
+    if (
+        spec.name == "projects"
+        and "total" not in table.columns
+        and "self_raised" not in table.columns
+    ):
+        raise InputError(
+            "missing_column", where, row=1, column="total", expected="total or self_raised"
+        )
+    keep = [c for c in (*spec.required, *spec.optional) if c in table.columns]
+    rows = table["source_row"].to_numpy()
+    table = table[keep].copy()
+    for column in keep:
+        table[column] = _clean_text(table[column])
+    table["source_row"] = rows
+    table = table[table[keep].notna().any(axis=1).to_numpy()].reset_index(drop=True)
+    for column in spec.optional:
+        if column not in table.columns:
+            table[column] = pd.Series(pd.NA, index=table.index, dtype="str")
+    return table
+
+
+def _column_key(name: object) -> str:
+    if name == "source_row":
+        return "source_row"
+    return unicodedata.normalize("NFKC", str(name)).strip().lstrip("\ufeff").lower()
+
+
+def _clean_text(values: pd.Series) -> pd.Series:
+    """Return the column as stripped text with empty cells as NA."""
+    text = values.astype("str").str.strip()
+    return text.where(text.str.len() > 0)
+
+
+# --- parsing values ------------------------------------------------------------------
+
+_NUMBER_PATTERN = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
+
+
+def _reject(
+    kind: str, table: pd.DataFrame, bad: np.ndarray, where: str, column: str, expected: str
+) -> None:
+    """Raise an InputError at the first row marked bad, quoting what the cell holds."""
+    if not bad.any():
+        return
+    i = int(np.flatnonzero(bad)[0])
+    found = table[column].iloc[i]
+    raise InputError(
+        kind,
+        where,
+        row=int(table["source_row"].iloc[i]),
+        column=column,
+        expected=expected,
+        found=None if pd.isna(found) else found,
+    )
+
+
+def _units(table: pd.DataFrame, where: str) -> tuple[pd.Series, np.ndarray]:
+    """Return each row's unit name and its factor to 分, raising for an unknown unit."""
+    canonical = table["unit"].fillna(DEFAULT_UNIT).str.lower().map(UNIT_ALIASES)
+    _reject("unknown_unit", table, canonical.isna().to_numpy(), where, "unit", "元, 万元 or 亿元")
+    return canonical, canonical.map(UNIT_FACTORS).to_numpy(dtype=np.int64)
+
+
+def _fen(table: pd.DataFrame, column: str, factors: np.ndarray, where: str) -> np.ndarray:
+    """Return the column's amounts as whole 分 (float array, NaN where empty)."""
+    text = table[column]
+    numbers = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    bad = np.isnan(numbers) & text.notna().to_numpy() | np.isinf(numbers)
+    if bad.any():
+        # A second, forgiving pass for thousands separators and full-width digits.
+        where_bad = np.flatnonzero(bad)
+        loose = text.iloc[where_bad].map(_loose_number)
+        matched = loose.str.fullmatch(_NUMBER_PATTERN).fillna(False).to_numpy(dtype=bool)
+        numbers[where_bad[matched]] = loose[matched].astype(float).to_numpy()
+        bad[where_bad[matched]] = False
+        _reject("not_a_number", table, bad, where, column, "a number")
+    scaled = numbers * factors
+    fen = np.rint(scaled)
+    # Float parsing is exact to far below one 分; anything finer was in the text.
+    _reject("too_precise", table, np.abs(scaled - fen) > 0.01, where, column, "whole 分 (0.01 元)")
+    return fen
+
+
+def _loose_number(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).replace(",", "").replace(" ", "")
+
+
+def _required(table: pd.DataFrame, column: str, where: str) -> None:
+    _reject("missing_value", table, table[column].isna().to_numpy(), where, column, "a value")
+
+
+def _years(table: pd.DataFrame, where: str) -> pd.Series:
+    _required(table, "year", where)
+    years = pd.to_numeric(table["year"].str.removesuffix(".0"), errors="coerce")
+    bad = years.isna() | (years % 1 != 0) | (years < 1900) | (years > 2200)
+    _reject("bad_value", table, bad.to_numpy(), where, "year", "a year such as 2021")
+    return years.astype("int64")
+
+
+def _wan(fen: np.ndarray) -> np.ndarray:
+    return fen / FEN_PER_WAN
+
+
+# --- the four tables -----------------------------------------------------------------
+
+
+def _categories(raw: pd.DataFrame | None, where: str | None) -> pd.DataFrame:
+    """Return the built-in categories, extended or overridden by a categories table."""
+    if raw is None:
+        return CATEGORIES.copy()
+    for column in ("code", "name_zh", "group"):
+        _required(raw, column, where)
+    given = raw.assign(
+        name_en=raw["name_en"].fillna(raw["code"]), aliases=raw["aliases"].fillna("")
+    )[list(CATEGORIES.columns)]
+    # Given rows replace built-in ones in place; new codes follow in the order given.
+    given = given.drop_duplicates("code", keep="last")
+    replaced = CATEGORIES[["code"]].merge(given, on="code", how="left")
+    builtin = replaced.where(replaced.notna(), CATEGORIES)
+    added = given[~given["code"].isin(CATEGORIES["code"])]
+    merged = pd.concat([builtin, added], ignore_index=True)
+    return merged.astype({c: "str" for c in merged.columns})
+
+
+def category_lookup(categories: pd.DataFrame) -> dict[str, str]:
+    """Return a map from each accepted spelling of a category (code, names, aliases) to its code."""
+    lookup: dict[str, str] = {}
+    for row in categories.itertuples(index=False):
+        spellings = [row.code, row.name_zh, row.name_en, *str(row.aliases).split("|")]
+        for spelling in spellings:
+            key = _category_key(spelling)
+            if key:
+                lookup.setdefault(key, row.code)
+    return lookup
+
+
+def _category_key(text: str) -> str:
+    return unicodedata.normalize("NFKC", str(text)).strip().lower().replace(" ", "")
+
+
+def _lines(raw: pd.DataFrame, where: str, categories: pd.DataFrame) -> pd.DataFrame:
+    for column in ("project_id", "category", "total"):
+        _required(raw, column, where)
+    unit, factors = _units(raw, where)
+    total = _fen(raw, "total", factors, where)
+    special = np.nan_to_num(_fen(raw, "special", factors, where), nan=0.0)
+    given = raw["category"]
+    codes = _category_codes(given, categories)
+    return pd.DataFrame(
+        {
+            "project_id": raw["project_id"],
+            "category": codes.fillna(given),
+            "category_given": given,
+            "total": _wan(total),
+            "special": _wan(special),
+            "unit": unit,
+            "note": raw["note"],
+            "source_row": raw["source_row"].to_numpy(),
+        }
+    )
+
+
+def _category_codes(given: pd.Series, categories: pd.DataFrame) -> pd.Series:
+    """Return the code of each given category spelling (NA where unknown)."""
+    lookup = category_lookup(categories)
+    distinct = pd.Series(given.dropna().unique())
+    codes = dict(zip(distinct, distinct.map(lambda s: lookup.get(_category_key(s))), strict=True))
+    return given.map(codes)
+
+
+def _projects(raw: pd.DataFrame, where: str, lines: pd.DataFrame) -> pd.DataFrame:
+    if raw.empty:
+        raise InputError("empty_file", where, expected="at least one project")
+    for column in ("project_id", "special"):
+        _required(raw, column, where)
+    years = _years(raw, where)
+    unit, factors = _units(raw, where)
+    special = _fen(raw, "special", factors, where)
+    self_raised = _fen(raw, "self_raised", factors, where)
+    total = _fen(raw, "total", factors, where)
+    actual = _fen(raw, "self_raised_actual", factors, where)
+
+    # Where neither total nor self-raised is given, the lines' sum is the total.
+    from_lines = np.isnan(total) & np.isnan(self_raised)
+    if from_lines.any():
+        line_sums = (
+            pd.Series(np.rint(lines["total"].to_numpy() * FEN_PER_WAN), index=lines["project_id"])
+            .groupby(level=0)
+            .sum()
+        )
+        total = np.where(
+            from_lines,
+            raw["project_id"].map(line_sums).to_numpy(dtype=float, na_value=np.nan),
+            total,
+        )
+    derive_total = np.isnan(total) & ~np.isnan(self_raised)
+    derive_self = np.isnan(self_raised) & ~np.isnan(total)
+    total = np.where(derive_total, special + self_raised, total)
+    self_raised = np.where(derive_self, total - special, self_raised)
+    derived = np.select(
+        [from_lines & ~np.isnan(total), derive_total, derive_self],
+        ["total+self_raised", "total", "self_raised"],
+        default="",
+    )
+    return pd.DataFrame(
+        {
+            "project_id": raw["project_id"],
+            "year": years,
+            "program": raw["program"].fillna(""),
+            "organization": raw["organization"].fillna(""),
+            "title": raw["title"].fillna(""),
+            "special": _wan(special),
+            "self_raised": _wan(self_raised),
+            "total": _wan(total),
+            "self_raised_actual": _wan(actual),
+            "unit": unit,
+            "derived": derived,
+            "source_row": raw["source_row"].to_numpy(),
+        }
+    )
+
+
+def _programs(raw: pd.DataFrame | None, where: str | None) -> pd.DataFrame:
+    columns = ["program", "year", "special_total", "unit", "source_row"]
+    if raw is None:
+        return pd.DataFrame(
+            {
+                "program": pd.Series(dtype="str"),
+                "year": pd.Series(dtype="int64"),
+                "special_total": pd.Series(dtype="float64"),
+                "unit": pd.Series(dtype="str"),
+                "source_row": pd.Series(dtype="int64"),
+            }
+        )
+    _required(raw, "program", where)
+    _required(raw, "special_total", where)
+    unit, factors = _units(raw, where)
+    special_total = _fen(raw, "special_total", factors, where)
+    table = pd.DataFrame(
+        {
+            "program": raw["program"],
+            "year": _years(raw, where),
+            "special_total": _wan(special_total),
+            "unit": unit,
+            "source_row": raw["source_row"].to_numpy(),
+        }
+    )
+    return table[columns]
+
+
+def select(ds: Dataset, program: str | None = None, year: int | None = None) -> Dataset:
+    """Return the part of the data set for one program and/or one year (None keeps all)."""
+    if program is None and year is None:
+        return ds
+    keep = pd.Series(True, index=ds.projects.index)
+    declared = pd.Series(True, index=ds.programs.index)
+    if program is not None:
+        keep &= ds.projects["program"].eq(program)
+        declared &= ds.programs["program"].eq(program)
+    if year is not None:
+        keep &= ds.projects["year"].eq(year)
+        declared &= ds.programs["year"].eq(year)
+    projects = ds.projects[keep].reset_index(drop=True)
+    lines = ds.lines[ds.lines["project_id"].isin(projects["project_id"])].reset_index(drop=True)
+    programs = ds.programs[declared].reset_index(drop=True)
+    return Dataset(projects, lines, programs, ds.categories, ds.source, ds.files)

@@ -1,0 +1,476 @@
+"""Data-quality rules, kept as a table: id, severity, the files each one crosses, a message.
+
+In the manner of the US DATA Act broker's rule table, a rule is a row in RULES and one
+vectorised function that returns the offending rows; adding a rule is adding both, not
+editing a chain of ifs. `check` runs them all and returns the findings as a DataFrame.
+
+Sums reconcile within 0.005 万元 for each figure summed (the report prints 万元 with two
+decimals), compared in whole 分 so that no float rounding widens the tolerance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+
+from analysis.load import Dataset
+from analysis.vocabulary import FEN_PER_WAN
+
+ERROR = "error"
+WARNING = "warning"
+
+# Half of the last printed digit (0.01 万元), in 分, for each figure in a sum.
+TOLERANCE_FEN_PER_FIGURE = 5_000
+
+# A note that starts with one of these words marks a figure corrected by hand.
+CORRECTION_PATTERN = r"^\s*(?:更正|已更正|修正|勘误|corrected|correction)"
+
+FINDING_COLUMNS = [
+    "rule",
+    "name",
+    "severity",
+    "file",
+    "source_row",
+    "project_id",
+    "organization",
+    "column",
+    "value",
+    "expected",
+    "message_zh",
+    "message_en",
+]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One data-quality rule: what it is called, how bad it is, what it says."""
+
+    id: str
+    name: str
+    severity: str
+    files: tuple[str, ...]
+    message_zh: str
+    message_en: str
+    find: Callable[[Dataset], pd.DataFrame]
+
+
+def fen(wan: pd.Series | np.ndarray) -> np.ndarray:
+    """Return 万元 amounts as whole 分 (float, NaN kept), for exact sums and comparisons."""
+    return np.rint(np.asarray(wan, dtype=np.float64) * FEN_PER_WAN)
+
+
+def _hits(table: pd.DataFrame, mask: np.ndarray | pd.Series, file: str, **columns) -> pd.DataFrame:
+    """Return the rows of table where mask holds, shaped as raw findings."""
+    mask = np.asarray(mask, dtype=bool)
+    rows = table.loc[mask]
+    found = pd.DataFrame(
+        {
+            "file": file,
+            "source_row": rows["source_row"].to_numpy() if "source_row" in rows else pd.NA,
+            "project_id": rows["project_id"].to_numpy() if "project_id" in rows else "",
+        }
+    )
+    for name, values in columns.items():
+        found[name] = np.asarray(values)[mask] if np.ndim(values) else values
+    return found
+
+
+def _with_organization(lines: pd.DataFrame, projects: pd.DataFrame) -> pd.DataFrame:
+    names = projects.drop_duplicates("project_id").set_index("project_id")["organization"]
+    return lines.assign(organization=lines["project_id"].map(names).fillna(""))
+
+
+# --- the rules' functions ------------------------------------------------------------
+
+
+def _negative_amounts(ds: Dataset) -> pd.DataFrame:
+    found = []
+    given = {
+        "projects": ["special", "total", "self_raised", "self_raised_actual"],
+        "budget_lines": ["total", "special"],
+        "programs": ["special_total"],
+    }
+    tables = {
+        "projects": ds.projects,
+        "budget_lines": _with_organization(ds.lines, ds.projects),
+        # A program has no project id; its name and year stand in for "who".
+        "programs": ds.programs.assign(
+            project_id=ds.programs["program"], organization=ds.programs["year"].astype(str)
+        ),
+    }
+    for name, columns in given.items():
+        table = tables[name]
+        for column in columns:
+            negative = fen(table[column]) < 0
+            if name == "projects":  # a derived figure is negative only because of another rule
+                negative &= ~table["derived"].str.contains(column, regex=False).to_numpy()
+            found.append(_hits(table, negative, f"{name}.csv", column=column, value=table[column]))
+    return pd.concat(found, ignore_index=True)
+
+
+def _duplicate_projects(ds: Dataset) -> pd.DataFrame:
+    repeated = ds.projects["project_id"].duplicated(keep="first")
+    return _hits(ds.projects, repeated, "projects.csv", column="project_id")
+
+
+def _orphan_lines(ds: Dataset) -> pd.DataFrame:
+    orphan = ~ds.lines["project_id"].isin(ds.projects["project_id"])
+    return _hits(ds.lines, orphan, "budget_lines.csv", column="project_id")
+
+
+def _unknown_categories(ds: Dataset) -> pd.DataFrame:
+    unknown = ~ds.lines["category"].isin(ds.categories["code"])
+    lines = _with_organization(ds.lines, ds.projects)
+    return _hits(
+        lines, unknown, "budget_lines.csv", column="category", value=lines["category_given"]
+    )
+
+
+def _line_special_over_total(ds: Dataset) -> pd.DataFrame:
+    lines = _with_organization(ds.lines, ds.projects)
+    over = fen(lines["special"]) > fen(lines["total"])
+    return _hits(
+        lines,
+        over,
+        "budget_lines.csv",
+        column="special",
+        value=lines["special"],
+        expected=lines["total"],
+        category=lines["category_given"],
+    )
+
+
+def _project_special_over_total(ds: Dataset) -> pd.DataFrame:
+    p = ds.projects
+    over = fen(p["special"]) > fen(p["total"])
+    return _hits(p, over, "projects.csv", column="special", value=p["special"], expected=p["total"])
+
+
+def _project_figures_disagree(ds: Dataset) -> pd.DataFrame:
+    p = ds.projects
+    given = p["derived"].eq("").to_numpy() & p[["special", "self_raised", "total"]].notna().all(
+        axis=1
+    )
+    gap = np.abs(fen(p["special"]) + fen(p["self_raised"]) - fen(p["total"]))
+    off = given & (gap > 2 * TOLERANCE_FEN_PER_FIGURE)
+    return _hits(
+        p,
+        off,
+        "projects.csv",
+        column="total",
+        value=p["special"] + p["self_raised"],
+        expected=p["total"],
+    )
+
+
+def _total_unknown(ds: Dataset) -> pd.DataFrame:
+    p = ds.projects
+    return _hits(p, p["total"].isna(), "projects.csv", column="total")
+
+
+def _line_sums(ds: Dataset) -> pd.DataFrame:
+    """Return per project: its lines' summed total and special in 分 and how many lines."""
+    lines = ds.lines
+    sums = (
+        pd.DataFrame(
+            {
+                "project_id": lines["project_id"],
+                "total": fen(lines["total"]),
+                "special": fen(lines["special"]),
+            }
+        )
+        .groupby("project_id", sort=False)
+        .agg(total=("total", "sum"), special=("special", "sum"), n=("total", "size"))
+    )
+    return sums
+
+
+def _lines_disagree(ds: Dataset, column: str) -> pd.DataFrame:
+    p = ds.projects.drop_duplicates("project_id")
+    sums = _line_sums(ds).reindex(p["project_id"])
+    summed = sums[column].to_numpy()
+    tolerance = TOLERANCE_FEN_PER_FIGURE * sums["n"].to_numpy()
+    declared = fen(p[column])
+    off = ~np.isnan(summed) & ~np.isnan(declared) & (np.abs(summed - declared) > tolerance)
+    return _hits(
+        p,
+        off,
+        "projects.csv × budget_lines.csv",
+        column=column,
+        value=summed / FEN_PER_WAN,
+        expected=p[column],
+        diff=(summed - declared) / FEN_PER_WAN,
+        tolerance=tolerance / FEN_PER_WAN,
+    )
+
+
+def _program_sums(ds: Dataset) -> pd.DataFrame:
+    """Return per declared program and year: declared and summed special in 分, project count."""
+    projects = ds.projects.drop_duplicates("project_id")
+    summed = (
+        pd.DataFrame(
+            {
+                "program": projects["program"],
+                "year": projects["year"],
+                "special": fen(projects["special"]),
+            }
+        )
+        .groupby(["program", "year"], sort=False)
+        .agg(summed=("special", "sum"), n=("special", "size"))
+    )
+    declared = ds.programs.set_index(["program", "year"])
+    return declared.join(summed, how="left")
+
+
+def _program_special_disagrees(ds: Dataset) -> pd.DataFrame:
+    if ds.programs.empty:
+        return _hits(ds.programs, np.zeros(0, bool), "programs.csv")
+    sums = _program_sums(ds).reset_index()
+    tolerance = TOLERANCE_FEN_PER_FIGURE * sums["n"].fillna(0).to_numpy()
+    declared = fen(sums["special_total"])
+    summed = sums["summed"].fillna(0).to_numpy()
+    off = sums["n"].notna().to_numpy() & (np.abs(summed - declared) > tolerance)
+    return _hits(
+        sums,
+        off,
+        "programs.csv × projects.csv",
+        column="special_total",
+        value=summed / FEN_PER_WAN,
+        expected=sums["special_total"],
+        diff=(summed - declared) / FEN_PER_WAN,
+        tolerance=tolerance / FEN_PER_WAN,
+        program=sums["program"],
+        year=sums["year"],
+    )
+
+
+def _duplicate_programs(ds: Dataset) -> pd.DataFrame:
+    p = ds.programs
+    repeated = p.duplicated(["program", "year"], keep="first")
+    return _hits(
+        p, repeated, "programs.csv", column="program", program=p["program"], year=p["year"]
+    )
+
+
+def _undeclared_programs(ds: Dataset) -> pd.DataFrame:
+    p = ds.projects
+    if ds.programs.empty:
+        return _hits(p, np.zeros(len(p), bool), "projects.csv")
+    declared = pd.MultiIndex.from_frame(ds.programs[["program", "year"]])
+    keys = pd.MultiIndex.from_frame(p[["program", "year"]])
+    first = ~p.duplicated(["program", "year"]).to_numpy()
+    missing = ~keys.isin(declared) & first
+    return _hits(p, missing, "projects.csv", column="program", program=p["program"], year=p["year"])
+
+
+def _programs_without_projects(ds: Dataset) -> pd.DataFrame:
+    sums = _program_sums(ds).reset_index()
+    empty = sums["n"].isna().to_numpy()
+    return _hits(
+        sums, empty, "programs.csv", column="program", program=sums["program"], year=sums["year"]
+    )
+
+
+def _execution_over_budget(ds: Dataset) -> pd.DataFrame:
+    p = ds.projects
+    over = fen(p["self_raised_actual"]) > fen(p["self_raised"])
+    return _hits(
+        p,
+        over,
+        "projects.csv",
+        column="self_raised_actual",
+        value=p["self_raised_actual"],
+        expected=p["self_raised"],
+        rate=p["self_raised_actual"] / p["self_raised"],
+    )
+
+
+def _no_breakdown(ds: Dataset) -> pd.DataFrame:
+    p = ds.projects
+    bare = ~p["project_id"].isin(ds.lines["project_id"])
+    return _hits(p, bare, "projects.csv × budget_lines.csv", column="project_id", value=p["total"])
+
+
+def _corrected_figures(ds: Dataset) -> pd.DataFrame:
+    lines = _with_organization(ds.lines, ds.projects)
+    corrected = lines["note"].str.contains(CORRECTION_PATTERN, case=False, regex=True)
+    corrected = corrected.fillna(False).to_numpy(dtype=bool)
+    return _hits(
+        lines,
+        corrected,
+        "budget_lines.csv",
+        column="note",
+        value=lines["total"],
+        category=lines["category_given"],
+        # A bilingual note is written "中文 / English"; each message takes its half.
+        note_zh=lines["note"].str.split(" / ", n=1).str[0],
+        note_en=lines["note"].str.split(" / ", n=1).str[-1],
+    )
+
+
+def _repeated_categories(ds: Dataset) -> pd.DataFrame:
+    lines = _with_organization(ds.lines, ds.projects)
+    repeated = lines.duplicated(["project_id", "category"], keep="first")
+    return _hits(
+        lines, repeated, "budget_lines.csv", column="category", category=lines["category_given"]
+    )
+
+
+# --- the table -----------------------------------------------------------------------
+
+_WHO_ZH = "{project_id}（{organization}）"
+_WHO_EN = "{project_id} ({organization})"
+_SUM_ZH = "合计 {value} 与申报数 {expected} 不符，相差 {diff}，超出容差 {tolerance}"
+_SUM_EN = (
+    "sums to {value} but {expected} is declared, off by {diff}, beyond the {tolerance} tolerance"
+)
+
+RULES: tuple[Rule, ...] = (
+    Rule("R01", "negative_amount", ERROR, ("projects.csv", "budget_lines.csv", "programs.csv"),
+         _WHO_ZH + "：{column} 为负数 {value}，金额不能为负",
+         _WHO_EN + ": {column} is negative ({value}); money cannot be negative",
+         _negative_amounts),
+    Rule("R02", "duplicate_project_id", ERROR, ("projects.csv",),
+         _WHO_ZH + "：项目编号重复出现，请合并或改正编号",
+         _WHO_EN + ": the project id appears more than once; merge the rows or fix the id",
+         _duplicate_projects),
+    Rule("R03", "line_of_unknown_project", ERROR, ("budget_lines.csv", "projects.csv"),
+         "预算明细所属项目 {project_id} 不在项目表中",
+         "budget line for project {project_id}, which is not in the projects table",
+         _orphan_lines),
+    Rule("R04", "unknown_category", ERROR, ("budget_lines.csv", "categories.csv"),
+         _WHO_ZH + "：预算科目“{value}”不在科目表中（可在 categories.csv 中增加）",
+         _WHO_EN + ": budget category '{value}' is unknown (add it to categories.csv)",
+         _unknown_categories),
+    Rule("R05", "line_special_above_total", ERROR, ("budget_lines.csv",),
+         _WHO_ZH + "：{category}的专项经费 {value} 超过该科目预算 {expected}",
+         _WHO_EN + ": the special part of {category} ({value}) exceeds its total ({expected})",
+         _line_special_over_total),
+    Rule("R06", "project_special_above_total", ERROR, ("projects.csv",),
+         _WHO_ZH + "：专项资金 {value} 超过项目总预算 {expected}",
+         _WHO_EN + ": special fund {value} exceeds the project total {expected}",
+         _project_special_over_total),
+    Rule("R07", "project_figures_disagree", ERROR, ("projects.csv",),
+         _WHO_ZH + "：专项资金与自筹资金之和 {value} 不等于项目总预算 {expected}",
+         _WHO_EN + ": special plus self-raised ({value}) does not equal the total ({expected})",
+         _project_figures_disagree),
+    Rule("R08", "project_total_unknown", ERROR, ("projects.csv", "budget_lines.csv"),
+         _WHO_ZH + "：总预算与自筹资金均未填写，也没有预算明细可供推算",
+         _WHO_EN + ": neither total nor self-raised is given, and no budget lines determine them",
+         _total_unknown),
+    Rule("R09", "lines_total_mismatch", ERROR, ("projects.csv", "budget_lines.csv"),
+         _WHO_ZH + "：各科目预算" + _SUM_ZH + "（项目总预算）",
+         _WHO_EN + ": the budget lines' total " + _SUM_EN + " (project total)",
+         lambda ds: _lines_disagree(ds, "total")),
+    Rule("R10", "lines_special_mismatch", ERROR, ("projects.csv", "budget_lines.csv"),
+         _WHO_ZH + "：各科目专项经费" + _SUM_ZH + "（项目专项资金）",
+         _WHO_EN + ": the lines' special parts " + _SUM_EN + " (project special fund)",
+         lambda ds: _lines_disagree(ds, "special")),
+    Rule("R11", "program_special_mismatch", ERROR, ("programs.csv", "projects.csv"),
+         "{program}（{year} 年）：各项目专项资金" + _SUM_ZH + "（计划专项资金总额）",
+         "{program} ({year}): the projects' special funds " + _SUM_EN + " (program total)",
+         _program_special_disagrees),
+    Rule("R12", "duplicate_program", ERROR, ("programs.csv",),
+         "{program}（{year} 年）在计划表中出现多次",
+         "{program} ({year}) is declared more than once",
+         _duplicate_programs),
+    Rule("R13", "program_not_declared", WARNING, ("projects.csv", "programs.csv"),
+         "{program}（{year} 年）没有申报的专项资金总额，无法核对",
+         "{program} ({year}) has no declared special-fund total to reconcile against",
+         _undeclared_programs),
+    Rule("R14", "program_without_projects", WARNING, ("programs.csv", "projects.csv"),
+         "{program}（{year} 年）已申报总额，但项目表中没有该计划的项目",
+         "{program} ({year}) is declared but has no projects",
+         _programs_without_projects),
+    Rule("R15", "execution_above_100", WARNING, ("projects.csv",),
+         _WHO_ZH + "：自筹资金实际使用 {value}，为预算 {expected} 的 {rate}，超过 100%",
+         _WHO_EN + ": self-raised spending {value} is {rate} of the {expected} budget, above 100%",
+         _execution_over_budget),
+    Rule("R16", "no_breakdown", WARNING, ("projects.csv", "budget_lines.csv"),
+         _WHO_ZH + "：没有分科目预算明细，总预算 {value} 在科目图表中列为“未分项”",
+         _WHO_EN + ": no budget breakdown; its {value} total shows as 'unallocated' by category",
+         _no_breakdown),
+    Rule("R17", "corrected_figure", WARNING, ("budget_lines.csv",),
+         _WHO_ZH + "：{category} {value} 为更正后的数字。{note_zh}",
+         _WHO_EN + ": {category} {value} is a corrected figure. {note_en}",
+         _corrected_figures),
+    Rule("R18", "repeated_category", WARNING, ("budget_lines.csv",),
+         _WHO_ZH + "：科目“{category}”出现多行，合计时会相加",
+         _WHO_EN + ": category '{category}' appears on several lines; they are added together",
+         _repeated_categories),
+)  # fmt: skip
+
+
+def rules_table() -> pd.DataFrame:
+    """Return the rules as a table: id, name, severity, files, message (zh and en)."""
+    return pd.DataFrame(
+        {
+            "rule": [r.id for r in RULES],
+            "name": [r.name for r in RULES],
+            "severity": [r.severity for r in RULES],
+            "files": [", ".join(r.files) for r in RULES],
+            "message_zh": [r.message_zh for r in RULES],
+            "message_en": [r.message_en for r in RULES],
+        }
+    )
+
+
+def check(ds: Dataset) -> pd.DataFrame:
+    """Return every finding of every rule, errors first, as a table (FINDING_COLUMNS)."""
+    found = []
+    for rule in RULES:
+        hits = rule.find(ds)
+        if hits.empty:
+            continue
+        hits = hits.assign(rule=rule.id, name=rule.name, severity=rule.severity)
+        if "organization" not in hits:
+            names = ds.projects.drop_duplicates("project_id").set_index("project_id")[
+                "organization"
+            ]
+            hits["organization"] = hits["project_id"].map(names).fillna("")
+        hits["message_zh"] = _messages(hits, rule.message_zh)
+        hits["message_en"] = _messages(hits, rule.message_en)
+        found.append(hits)
+    if not found:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in FINDING_COLUMNS})
+    findings = pd.concat(found, ignore_index=True)
+    for column in FINDING_COLUMNS:
+        if column not in findings:
+            findings[column] = pd.NA
+    order = findings["severity"].map({ERROR: 0, WARNING: 1})
+    findings = findings.assign(_order=order).sort_values(
+        ["_order", "rule", "source_row"], kind="stable"
+    )
+    return findings[FINDING_COLUMNS].reset_index(drop=True)
+
+
+def _messages(hits: pd.DataFrame, template: str) -> list[str]:
+    """Return the template filled in for each finding, amounts as 万元 with 2 decimals."""
+    fields = hits.to_dict("records")
+    return [template.format_map(_Shown(f)) for f in fields]
+
+
+class _Shown(dict):
+    """Field values as a message shows them: 万元 amounts, percentages, plain text."""
+
+    AMOUNTS: ClassVar[set[str]] = {"value", "expected", "diff", "tolerance"}
+
+    def __getitem__(self, key: str) -> str:
+        value = super().get(key, "")
+        if value is None or (isinstance(value, float) and np.isnan(value)):
+            return "—"
+        if key == "rate":
+            return f"{value:.0%}"
+        if key in self.AMOUNTS and isinstance(value, int | float | np.number):
+            return f"{value:,.2f} 万元"
+        return str(value)
+
+
+def summary(findings: pd.DataFrame) -> dict[str, int]:
+    """Return how many errors and warnings the findings hold."""
+    counts = findings["severity"].value_counts()
+    return {"errors": int(counts.get(ERROR, 0)), "warnings": int(counts.get(WARNING, 0))}
