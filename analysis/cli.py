@@ -61,6 +61,22 @@ def build_parser() -> argparse.ArgumentParser:
     _lang_option(metrics, "zh")
     metrics.set_defaults(handler=_metrics)
 
+    run = commands.add_parser("run", help="execute every notebook and write the reports")
+    _data_option(run)
+    run.add_argument(
+        "--out", metavar="DIR", default="reports", help="output folder (default: reports)"
+    )
+    run.add_argument("--lang", choices=["zh", "en"], default="zh")
+    run.add_argument("--jobs", type=int, metavar="N", help="notebooks at a time (default: cores)")
+    run.set_defaults(handler=_run)
+
+    extract = commands.add_parser("extract", help="read a self-evaluation report into tables")
+    extract.add_argument(
+        "report", metavar="REPORT", help="the report as .txt (UTF-8 or GBK) or .docx"
+    )
+    extract.add_argument("--out", metavar="DIR", default=".", help="output folder (default: .)")
+    extract.set_defaults(handler=_extract)
+
     rules = commands.add_parser("rules", help="list the data-quality rules")
     rules.add_argument("--format", choices=["table", "csv", "json"], default="table")
     rules.set_defaults(handler=_rules)
@@ -132,6 +148,18 @@ def _metrics(args: argparse.Namespace) -> int:
     else:
         _write_text(people_text(table[people_columns], args.lang, ds.categories) + "\n")
     return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from analysis.run import command
+
+    return command(args)
+
+
+def _extract(args: argparse.Namespace) -> int:
+    from analysis.extract import command
+
+    return command(args)
 
 
 def _rules(args: argparse.Namespace) -> int:
