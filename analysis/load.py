@@ -215,8 +215,13 @@ def _as_utf8(data: bytes, path: Path) -> bytes:
     try:
         data.decode("utf-8")
         return data
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        if _reads_as_chinese(data[: exc.start]):
+            # Chinese text decoded as UTF-8 before the bad byte: a damaged UTF-8 file, which
+            # GB18030 would turn into plausible nonsense rather than refuse.
+            row = data.count(b"\n", 0, exc.start) + 1
+            found = data[exc.start : exc.start + 4]
+            raise InputError("bad_encoding", path, row=row, expected="UTF-8", found=found) from None
     try:
         # GB18030 is a superset of GBK and GB2312: what Excel on a Chinese Windows writes.
         return data.decode("gb18030").encode("utf-8")
@@ -229,6 +234,12 @@ def _as_utf8(data: bytes, path: Path) -> bytes:
             expected=ENCODINGS_EXPECTED,
             found=data[exc.start : exc.start + 4],
         ) from None
+
+
+def _reads_as_chinese(prefix: bytes) -> bool:
+    """Return whether valid UTF-8 bytes hold Chinese characters (two or more)."""
+    text = prefix.decode("utf-8", errors="ignore")
+    return sum("\u4e00" <= ch <= "\u9fff" for ch in text) >= 2
 
 
 def _csv_structure_error(utf8: bytes, path: Path) -> InputError:
@@ -330,7 +341,9 @@ def _units(table: pd.DataFrame, where: str) -> tuple[pd.Series, np.ndarray]:
 def _fen(table: pd.DataFrame, column: str, factors: np.ndarray, where: str) -> np.ndarray:
     """Return the column's amounts as whole 分 (float array, NaN where empty)."""
     text = table[column]
-    numbers = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    numbers = pd.to_numeric(text, errors="coerce").to_numpy(
+        dtype=np.float64, na_value=np.nan, copy=True
+    )
     bad = np.isnan(numbers) & text.notna().to_numpy() | np.isinf(numbers)
     if bad.any():
         # A second, forgiving pass for thousands separators and full-width digits.

@@ -1,0 +1,149 @@
+"""The command line, run as users run it: in a subprocess, with its exit codes."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.conftest import write_tables
+
+CONSOLE_SCRIPT = Path(sys.executable).with_name("fund-analysis")
+
+
+def run(*args: str, cwd: Path | None = None, module: bool = True) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "analysis"] if module else [str(CONSOLE_SCRIPT)]
+    return subprocess.run(
+        [*command, *args], capture_output=True, text=True, encoding="utf-8", cwd=cwd, timeout=120
+    )
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess, *parts: str) -> None:
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    for part in parts:
+        assert part in lines[0]
+
+
+def test_validate_passes_on_the_seed_with_three_warnings(tmp_path):
+    result = run("validate", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "R15" in result.stdout and "R16" in result.stdout and "R17" in result.stdout
+    assert "110%" in result.stdout
+    assert "5 元" in result.stdout
+    assert "错误 0 项，警告 3 项" in result.stdout
+    assert "0 errors, 3 warnings" in result.stdout
+
+
+def test_validate_json(tmp_path):
+    result = run("validate", "--format", "json")
+    data = json.loads(result.stdout)
+    assert (data["errors"], data["warnings"]) == (0, 3)
+    assert {f["rule"] for f in data["findings"]} == {"R15", "R16", "R17"}
+
+
+def test_validate_exits_1_and_names_project_and_rule(tmp_path, seed_tables):
+    lines = seed_tables["budget_lines"].copy()
+    lines.loc[0, "total"] = "171"  # 北塑管业 设备费 170 → 171: its lines no longer sum to 240
+    folder = write_tables(tmp_path, {**seed_tables, "budget_lines": lines})
+    result = run("validate", "--data", str(folder), "--lang", "en")
+    assert result.returncode == 1
+    assert "R09 lines_total_mismatch" in result.stdout
+    assert "XYCX-2021-01 (北塑管业)" in result.stdout
+    assert "241.00 万元" in result.stdout
+
+
+def test_metrics_csv_by_project_has_the_briefs_columns_at_full_precision():
+    result = run("metrics", "--format", "csv", "--by", "project")
+    assert result.returncode == 0, result.stderr
+    table = pd.read_csv(io.StringIO(result.stdout))
+    for column in ["project_id", "organization", "special", "self_raised", "total",
+                   "special_share", "self_raised_share", "leverage", "multiplier"]:  # fmt: skip
+        assert column in table.columns
+    beisu = table.set_index("organization").loc["北塑管业"]
+    assert beisu["leverage"] == 188 / 52  # exact: printed with every digit
+    assert beisu["multiplier"] == 240 / 52
+
+
+def test_metrics_json_is_plain_numbers(tmp_path):
+    result = run("metrics", "--by", "program", "--format", "json")
+    data = json.loads(result.stdout)
+    assert data["unit"] == "万元"
+    program = data["rows"][0]
+    assert (program["special"], program["self_raised"], program["total"]) == (200, 472, 672)
+    assert program["leverage"] == 472 / 200
+
+
+def test_metrics_table_is_for_people():
+    result = run("metrics")
+    assert result.returncode == 0
+    lines = result.stdout.splitlines()
+    assert lines[0] == "单位：万元"
+    assert "承担单位" in lines[1] and "撬动比" in lines[1]
+    beisu = next(line for line in lines if "北塑管业" in line)
+    assert "1 : 3.62" in beisu and "4.62" in beisu and "188.00" in beisu
+    english = run("metrics", "--by", "category", "--lang", "en").stdout
+    assert "Equipment" in english and "Unallocated" in english and "295.00" in english
+
+
+def test_thousands_separators_in_the_people_table(tmp_path, seed_tables):
+    projects = seed_tables["projects"].copy()
+    projects["unit"] = "元"
+    for column in ("special", "total", "self_raised", "self_raised_actual"):
+        projects[column] = projects[column].map(lambda s: f"{int(s) * 10000}" if s else s)
+    folder = write_tables(tmp_path, {**seed_tables, "projects": projects})
+    out = run("metrics", "--data", str(folder), "--by", "program").stdout
+    assert "672.00" in out
+    big = projects.copy()
+    big.loc[0, ["special", "total"]] = ["520000000", "2400000000"]
+    folder = write_tables(tmp_path / "big", {**seed_tables, "projects": big})
+    out = run("metrics", "--data", str(folder)).stdout
+    assert "240,000.00" in out
+
+
+def test_console_script_and_module_are_the_same_program():
+    if not CONSOLE_SCRIPT.exists():
+        pytest.fail(f"console script not installed at {CONSOLE_SCRIPT}")
+    a = run("metrics", "--format", "csv", module=False)
+    b = run("metrics", "--format", "csv")
+    assert a.returncode == b.returncode == 0
+    assert a.stdout == b.stdout
+
+
+@pytest.mark.parametrize("args", [["metrics", "--by", "nonsense"], ["frobnicate"], []])
+def test_usage_errors_exit_2_with_one_line(args):
+    assert_one_line_error(run(*args), "usage error")
+
+
+def test_missing_data_exits_2(tmp_path):
+    assert_one_line_error(run("validate", "--data", str(tmp_path / "nowhere")), "nowhere")
+
+
+def test_text_in_a_number_exits_2_naming_file_row_column(tmp_path, seed_tables):
+    lines = seed_tables["budget_lines"].copy()
+    lines.loc[2, "total"] = "一点五"
+    folder = write_tables(tmp_path, {**seed_tables, "budget_lines": lines})
+    for command in ("validate", "metrics"):
+        result = run(command, "--data", str(folder))
+        assert_one_line_error(result, "budget_lines.csv", "row 4", "column total", "一点五")
+
+
+def test_broken_encoding_exits_2(tmp_path):
+    folder = Path(shutil.copytree(Path(__file__).parents[1] / "data", tmp_path / "d"))
+    (folder / "projects.csv").write_bytes(b"project_id,year\n\xff\xfe\xfa\x80,2021\n")
+    assert_one_line_error(run("validate", "--data", str(folder)), "projects.csv", "encoding")
+
+
+def test_rules_listing():
+    result = run("rules", "--format", "csv")
+    table = pd.read_csv(io.StringIO(result.stdout))
+    assert {"rule", "severity", "files", "message_zh", "message_en"} <= set(table.columns)
