@@ -156,3 +156,10 @@ def test_provenance_notes_are_not_corrections(tmp_path, seed_tables):
     tables = edit(seed_tables, "budget_lines", 0, note="来源：绩效自评报告第二部分")
     found = fired(findings_for(tmp_path, tables), "R17")
     assert found["project_id"].tolist() == ["XYCX-2021-02"]
+
+
+def test_tables_without_any_note(tmp_path, seed_tables):
+    lines = seed_tables["budget_lines"].assign(note="")
+    findings = findings_for(tmp_path, {**seed_tables, "budget_lines": lines})
+    assert fired(findings, "R17").empty
+    assert summary(findings) == {"errors": 0, "warnings": 2}
