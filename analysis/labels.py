@@ -49,6 +49,22 @@ LABELS: dict[str, tuple[str, str]] = {
     "message": ("说明", "Message"),
     "error": ("错误", "error"),
     "warning": ("警告", "warning"),
+    # reconciliation
+    "level": ("层级", "Level"),
+    "key": ("对象", "Item"),
+    "figure": ("核对项", "Figure"),
+    "declared": ("申报数", "Declared"),
+    "summed": ("明细合计", "Sum of parts"),
+    "n_summed": ("合计项数", "Figures summed"),
+    "difference": ("差额", "Difference"),
+    "tolerance": ("容差", "Tolerance"),
+    "ok": ("是否相符", "Reconciles"),
+    "yes": ("相符", "yes"),
+    "no": ("不符", "NO"),
+    "project": ("项目", "Project"),
+    "n_findings": ("发现数", "Findings"),
+    "derived": ("推算项", "Derived"),
+    "program_whole": ("计划整体", "Program as a whole"),
     # words around tables and charts
     "unit_wan": ("单位：万元", "Unit: 万元 (10,000 yuan)"),
     "accounting_caveat": (
@@ -64,6 +80,63 @@ LABELS: dict[str, tuple[str, str]] = {
         "{errors} errors, {warnings} warnings",
     ),
     "data": ("数据", "data"),
+    # charts
+    "unit_wan_latin": ("单位：万元", "Unit: 10,000 yuan"),
+    "chart_funding_split": ("各项目资金来源", "Funding by source, per project"),
+    "chart_funding_mix": ("各项目资金来源构成", "Funding mix, per project"),
+    "share_of_total": ("占项目总预算", "Share of the project's budget"),
+    "chart_structure_category": ("各项目预算结构（按预算科目）", "Project budgets by category"),
+    "chart_structure_group": ("各项目预算结构（按费用类别）", "Project budgets by cost group"),
+    "chart_heatmap": (
+        "各预算科目占项目总预算的比例",
+        "Each category's share of the project budget",
+    ),
+    "chart_program_category": ("计划预算结构（按预算科目）", "Program budget by category"),
+    "chart_program_group": ("计划预算结构（按费用类别）", "Program budget by cost group"),
+    "chart_project_category": ("项目预算结构（按预算科目）", "Project budget by category"),
+    "chart_project_group": ("项目预算结构（按费用类别）", "Project budget by cost group"),
+    "chart_leverage": ("各项目撬动比", "Leverage per project"),
+    "leverage_axis": (
+        "每 1 元专项资金对应的自筹资金（元）",
+        "Self-raised yuan per yuan of special fund",
+    ),
+    "leverage_note": (
+        "撬动比 = 自筹资金 ÷ 专项资金，为会计比率，不证明专项资金带动了企业投入。",
+        "Leverage = self-raised ÷ special fund: an accounting ratio, not proof of additionality.",
+    ),
+    "program_reference": ("计划整体 {value}", "Program {value}"),
+    "chart_execution": ("自筹资金预算执行率", "Execution of the self-raised budget"),
+    "execution_axis": ("实际使用 ÷ 预算", "Actual ÷ budget"),
+    "execution_amounts": (
+        "{rate}（实际 {actual} / 预算 {budget}）",
+        "{rate} (actual {actual} / budget {budget})",
+    ),
+    "execution_full": ("预算 100%", "Budget 100%"),
+    "no_actuals": (
+        "{n} 个项目无实际数，未列入",
+        "{n} projects report no actual figure (not shown)",
+    ),
+    "none_with_actuals": ("没有项目报告实际数", "No project reports an actual figure"),
+    "no_leverage": (
+        "{n} 个项目无法计算撬动比，未列入",
+        "{n} projects without a leverage (not shown)",
+    ),
+    "chart_flow": (
+        "资金流向：来源 → 项目 → 预算科目",
+        "Funding flow: source → project → category",
+    ),
+    "chart_flow_group": (
+        "资金流向：来源 → 项目 → 费用类别",
+        "Funding flow: source → project → cost group",
+    ),
+    "cut_note": (
+        "“{name}”条形过长，在断开处截断，右端数字为其合计",
+        "The bar '{name}' is cut at the break; the figure at its end is its full total",
+    ),
+    "top_note": (
+        "按专项资金取前 {top} 个项目，其余合并",
+        "Top {top} projects by special fund; the rest combined",
+    ),
 }
 
 _INDEX = {"zh": 0, "en": 1}
