@@ -21,11 +21,18 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# nbval re-executes the committed notebooks and compares their text outputs.
+NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+
 test: lint
-	$(BIN)/pytest tests
+	$(BIN)/pytest $(NBVAL) tests notebooks
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+# After an intended change: re-execute the notebooks in place, then review `git diff notebooks`.
+baseline: $(STAMP)
+	$(BIN)/python -c "from analysis.run import refresh_baseline; refresh_baseline()"
 
 clean:
 	rm -rf reports .pytest_cache

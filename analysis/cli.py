@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from analysis.errors import InputError
+from analysis.present import PEOPLE_COLUMNS
 
 PROG = "fund-analysis"
 
@@ -38,6 +39,14 @@ def _lang_option(parser: argparse.ArgumentParser, default: str) -> None:
         choices=["zh", "en", "both"] if default == "both" else ["zh", "en"],
         default=default,
     )
+
+
+def _count_or_all(text: str) -> int | None:
+    if text == "all":
+        return None
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"expected a whole number or 'all', not {text!r}")
+    return int(text)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -68,6 +77,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--lang", choices=["zh", "en"], default="zh")
     run.add_argument("--jobs", type=int, metavar="N", help="notebooks at a time (default: cores)")
+    run.add_argument(
+        "--project-notebooks",
+        type=_count_or_all,
+        default=20,
+        metavar="N|all",
+        help="projects with a notebook of their own: the N largest by special fund (default 20)",
+    )
     run.set_defaults(handler=_run)
 
     extract = commands.add_parser("extract", help="read a self-evaluation report into tables")
@@ -115,21 +131,14 @@ def _findings_text(findings, counts: dict[str, int], source: str, lang: str) -> 
 
 # --- metrics -------------------------------------------------------------------------
 
-_PROJECT_PEOPLE = ["project_id", "organization", "special", "self_raised", "total", "special_share",
-                   "self_raised_share", "leverage", "multiplier", "execution_rate"]  # fmt: skip
-_CATEGORY = ["category", "group", "total", "special", "self_raised", "category_share",
-             "special_coverage", "special_split"]  # fmt: skip
-_PROGRAM = ["n_projects", "special", "self_raised", "total", "special_share", "self_raised_share",
-            "leverage", "multiplier", "self_raised_actual", "execution_rate"]  # fmt: skip
-
-# view -> (table in Measures, columns for people)
+# view -> (table in Measures, the columns people see)
 METRIC_VIEWS: dict[str, tuple[str, list[str]]] = {
-    "project": ("projects", _PROJECT_PEOPLE),
-    "category": ("by_category", ["program", "year", *_CATEGORY]),
-    "group": ("by_group", ["program", "year", *(c for c in _CATEGORY if c != "category")]),
-    "project-category": ("categories", ["project_id", "organization", *_CATEGORY]),
-    "program": ("programs", ["program", "year", *_PROGRAM, "declared_special"]),
-    "year": ("years", ["year", *_PROGRAM]),
+    "project": ("projects", PEOPLE_COLUMNS["projects"]),
+    "category": ("by_category", PEOPLE_COLUMNS["by_category"]),
+    "group": ("by_group", PEOPLE_COLUMNS["by_group"]),
+    "project-category": ("categories", PEOPLE_COLUMNS["categories"]),
+    "program": ("programs", PEOPLE_COLUMNS["programs"]),
+    "year": ("years", PEOPLE_COLUMNS["years"]),
 }
 
 

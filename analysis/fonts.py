@@ -10,6 +10,7 @@ style inside `plt.rc_context` for the time a chart is being built.
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 import warnings
 from collections.abc import Iterator
@@ -93,6 +94,9 @@ def find_cjk_font() -> str | None:
     return next((name for name in CJK_FAMILIES if name in installed), None)
 
 
+# A process that has already told the user (`fund-analysis run` before it starts its
+# kernels) sets this in the environment, so each kernel does not say it again.
+WARNED_ENV = "FUND_ANALYSIS_FONT_WARNED"
 _warned = False
 
 
@@ -106,7 +110,7 @@ def chart_lang(lang: str = "zh") -> str:
     check_lang(lang)
     if lang != "zh" or find_cjk_font() is not None:
         return lang
-    if not _warned:
+    if not _warned and not os.environ.get(WARNED_ENV):
         _warned = True
         warnings.warn(INSTALL_HINT, CJKFontMissingWarning, stacklevel=_caller_level())
     return "en"

@@ -64,6 +64,13 @@ LABELS: dict[str, tuple[str, str]] = {
     "project": ("项目", "Project"),
     "n_findings": ("发现数", "Findings"),
     "derived": ("推算项", "Derived"),
+    "no_findings": ("未发现问题", "No findings"),
+    "derived_total": ("总预算 = 专项资金 + 自筹资金", "total = special + self-raised"),
+    "derived_self_raised": ("自筹资金 = 总预算 − 专项资金", "self-raised = total − special"),
+    "derived_total+self_raised": (
+        "总预算 = 明细合计；自筹资金 = 总预算 − 专项资金",
+        "total = sum of lines; self-raised = total − special",
+    ),
     "program_whole": ("计划整体", "Program as a whole"),
     # words around tables and charts
     "unit_wan": ("单位：万元", "Unit: 万元 (10,000 yuan)"),

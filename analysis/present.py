@@ -23,6 +23,9 @@ AMOUNT_COLUMNS = frozenset(
         "declared_special",
         "value",
         "expected",
+        "declared",
+        "summed",
+        "difference",
     }
 )
 PERCENT_COLUMNS = frozenset(
@@ -35,6 +38,23 @@ PERCENT_COLUMNS = frozenset(
         "execution_rate",
     }
 )
+
+_CATEGORY = ["category", "group", "total", "special", "self_raised", "category_share",
+             "special_coverage", "special_split"]  # fmt: skip
+_TOTALS = ["n_projects", "special", "self_raised", "total", "special_share", "self_raised_share",
+           "leverage", "multiplier", "self_raised_actual", "execution_rate"]  # fmt: skip
+
+# For each table of Measures, the columns a person reads (CLI tables, notebooks, Excel).
+PEOPLE_COLUMNS: dict[str, list[str]] = {
+    "projects": ["project_id", "organization", "special", "self_raised", "total", "special_share",
+                 "self_raised_share", "leverage", "multiplier", "execution_rate"],
+    "categories": ["project_id", "organization", *_CATEGORY],
+    "groups": ["project_id", "organization", *(c for c in _CATEGORY if c != "category")],
+    "by_category": ["program", "year", *_CATEGORY],
+    "by_group": ["program", "year", *(c for c in _CATEGORY if c != "category")],
+    "programs": ["program", "year", *_TOTALS, "declared_special"],
+    "years": ["year", *_TOTALS],
+}  # fmt: skip
 
 
 def _missing(value: object) -> bool:
@@ -61,9 +81,16 @@ def multiplier(value: object) -> str:
     return "" if _missing(value) else f"{float(value):,.2f}"
 
 
+def tolerance(value: object) -> str:
+    """Return a reconciliation tolerance in 万元 with three decimals (it is n × 0.005)."""
+    return "" if _missing(value) else f"{float(value):,.3f}"
+
+
 def _shown(column: str):
     if column in AMOUNT_COLUMNS:
         return wan
+    if column == "tolerance":
+        return tolerance
     if column in PERCENT_COLUMNS:
         return percent
     if column == "leverage":
@@ -84,8 +111,12 @@ def for_people(
             shown[column] = category_names(values, lang, categories)
         elif column == "group":
             shown[column] = group_names(values, lang)
-        elif column == "severity":
-            shown[column] = values.map(lambda s: label(s, lang))
+        elif column in ("severity", "level", "figure"):
+            shown[column] = values.map(lambda s: label(s, lang) if s in LABELS else s)
+        elif column == "derived":
+            shown[column] = values.map(lambda d: label(f"derived_{d}", lang) if d else "")
+        elif column == "ok":
+            shown[column] = values.map(lambda ok: label("yes" if ok else "no", lang))
         elif (fmt := _shown(column)) is not None:
             shown[column] = values.map(fmt)
         else:
