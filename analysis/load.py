@@ -21,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from analysis.config import bundled_data_dir
 from analysis.errors import InputError
@@ -172,25 +174,31 @@ def read_csv_text(path: Path) -> pd.DataFrame:
         data = path.read_bytes()
     except OSError as exc:
         raise InputError("missing_file", path, found=exc.strerror) from None
-    utf8 = _as_utf8(data, path)
-    if not utf8.strip():
+    utf8 = _without_bom(data, path)
+    if not utf8 or utf8.isspace():  # isspace stops at the first letter; strip would copy
         raise InputError("empty_file", path, expected="a header row and data rows")
     try:
-        table = pd.read_csv(
-            io.BytesIO(utf8),
-            dtype=str,
-            engine="pyarrow",
-            keep_default_na=False,
-            na_values=[""],
-        )
-    except Exception:  # pyarrow's parse errors carry no row number; find it ourselves
-        raise _csv_structure_error(utf8, path) from None
+        # pyarrow checks that every cell is UTF-8 as it reads, faster than decoding first;
+        # a GBK file (or any trouble) fails here and takes the careful path below.
+        table = _read_text(utf8)
+    except Exception:
+        utf8 = _as_utf8(data, path)
+        try:
+            table = _read_text(utf8)
+        except Exception:  # pyarrow's parse errors carry no row number; find it ourselves
+            raise _csv_structure_error(utf8, path) from None
     return table.assign(source_row=_line_numbers(utf8, len(table)))
+
+
+def _read_text(utf8: bytes) -> pd.DataFrame:
+    return pd.read_csv(
+        io.BytesIO(utf8), dtype=str, engine="pyarrow", keep_default_na=False, na_values=[""]
+    )
 
 
 def _line_numbers(utf8: bytes, n_rows: int) -> np.ndarray:
     """Return the line on which each data row starts (the header is line 1)."""
-    lines = utf8.count(b"\n") + (0 if utf8.endswith(b"\n") else 1)
+    lines = _count_newlines(utf8) + (0 if utf8.endswith(b"\n") else 1)
     if lines == n_rows + 1:  # one line per record: no blank lines, no line breaks in cells
         return np.arange(n_rows) + 2
     reader = csv.reader(io.StringIO(utf8.decode("utf-8"), newline=""))
@@ -203,15 +211,17 @@ def _line_numbers(utf8: bytes, n_rows: int) -> np.ndarray:
     return np.asarray(starts[:n_rows], dtype=np.int64)
 
 
+def _count_newlines(data: bytes) -> int:
+    # numpy counts a few megabytes at a time several times faster than bytes.count, and
+    # the small chunks spare it a comparison array as large as the file.
+    view = np.frombuffer(data, dtype=np.uint8)
+    step = 1 << 22
+    return sum(int(np.count_nonzero(view[i : i + step] == 10)) for i in range(0, len(view), step))
+
+
 def _as_utf8(data: bytes, path: Path) -> bytes:
     """Return the file's bytes as UTF-8, detecting UTF-8 (with or without BOM) or GB18030."""
-    if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8) :]
-    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise InputError("bad_encoding", path, expected=ENCODINGS_EXPECTED, found="UTF-16")
-    if b"\x00" in data:
-        row = data.count(b"\n", 0, data.index(b"\x00")) + 1
-        raise InputError("bad_encoding", path, row=row, expected=ENCODINGS_EXPECTED, found="binary")
+    data = _without_bom(data, path)
     try:
         data.decode("utf-8")
         return data
@@ -234,6 +244,18 @@ def _as_utf8(data: bytes, path: Path) -> bytes:
             expected=ENCODINGS_EXPECTED,
             found=data[exc.start : exc.start + 4],
         ) from None
+
+
+def _without_bom(data: bytes, path: Path) -> bytes:
+    """Return the bytes without a UTF-8 byte-order mark, raising for UTF-16 or binary data."""
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise InputError("bad_encoding", path, expected=ENCODINGS_EXPECTED, found="UTF-16")
+    if b"\x00" in data:
+        row = data.count(b"\n", 0, data.index(b"\x00")) + 1
+        raise InputError("bad_encoding", path, row=row, expected=ENCODINGS_EXPECTED, found="binary")
+    return data
 
 
 def _reads_as_chinese(prefix: bytes) -> bool:
@@ -289,7 +311,9 @@ def _checked_columns(table: pd.DataFrame, spec: TableSpec, where: str) -> pd.Dat
     for column in keep:
         table[column] = _clean_text(table[column])
     table["source_row"] = rows
-    table = table[table[keep].notna().any(axis=1).to_numpy()].reset_index(drop=True)
+    filled = table[keep].notna().any(axis=1).to_numpy()
+    if not filled.all():  # most tables have no blank rows: spare the copy
+        table = table[filled].reset_index(drop=True)
     for column in spec.optional:
         if column not in table.columns:
             table[column] = pd.Series(pd.NA, index=table.index, dtype="str")
@@ -305,7 +329,8 @@ def _column_key(name: object) -> str:
 def _clean_text(values: pd.Series) -> pd.Series:
     """Return the column as stripped text with empty cells as NA."""
     text = values.astype("str").str.strip()
-    return text.where(text.str.len() > 0)
+    empty = text.eq("").to_numpy()
+    return text.where(~empty) if empty.any() else text
 
 
 # --- parsing values ------------------------------------------------------------------
@@ -333,14 +358,50 @@ def _reject(
 
 def _units(table: pd.DataFrame, where: str) -> tuple[pd.Series, np.ndarray]:
     """Return each row's unit name and its factor to 分, raising for an unknown unit."""
-    canonical = table["unit"].fillna(DEFAULT_UNIT).str.lower().map(UNIT_ALIASES)
+    spellings, which = distinct(table["unit"], missing=DEFAULT_UNIT)
+    names = [UNIT_ALIASES.get(spelling.lower()) for spelling in spellings]
+    canonical = spread(names, which, table.index)
     _reject("unknown_unit", table, canonical.isna().to_numpy(), where, "unit", "元, 万元 or 亿元")
-    return canonical, canonical.map(UNIT_FACTORS).to_numpy(dtype=np.int64)
+    factors = np.array([UNIT_FACTORS.get(name, 0) for name in names], dtype=np.int64)
+    return canonical, factors[which]
 
 
 def _fen(table: pd.DataFrame, column: str, factors: np.ndarray, where: str) -> np.ndarray:
     """Return the column's amounts as whole 分 (float array, NaN where empty)."""
     text = table[column]
+    numbers = _plain_numbers(text)
+    # What the fast parse left out (or read as nan or inf) takes the careful path.
+    other = np.flatnonzero(np.isnan(numbers) & text.notna().to_numpy() | np.isinf(numbers))
+    if len(other):
+        numbers[other] = _numbers(text.iloc[other])
+        bad = np.zeros(len(text), dtype=bool)
+        bad[other] = np.isnan(numbers[other])
+        _reject("not_a_number", table, bad, where, column, "a number")
+    scaled = numbers * factors
+    fen = np.rint(scaled)
+    # Float parsing is exact to far below one 分; anything finer was in the text.
+    _reject("too_precise", table, np.abs(scaled - fen) > 0.01, where, column, "whole 分 (0.01 元)")
+    return fen
+
+
+def _plain_numbers(text: pd.Series) -> np.ndarray:
+    """Return the column as floats where a cell is a plain number, NaN elsewhere.
+
+    pyarrow's cast parses a million cells in milliseconds where pd.to_numeric takes most
+    of a second; it refuses the whole column at the first cell it cannot read, and then
+    only the cells that look like plain numbers are cast.
+    """
+    cells = pa.array(text, from_pandas=True, type=pa.large_string())
+    try:
+        numbers = pc.cast(cells, pa.float64())
+    except pa.ArrowInvalid:
+        plain = pc.match_substring_regex(cells, _NUMBER_PATTERN)
+        numbers = pc.cast(pc.if_else(plain, cells, None), pa.float64())
+    return numbers.to_numpy(zero_copy_only=False).astype(np.float64, copy=True)
+
+
+def _numbers(text: pd.Series) -> np.ndarray:
+    """Return the cells as floats the careful way, NaN where a cell is not a number."""
     numbers = pd.to_numeric(text, errors="coerce").to_numpy(
         dtype=np.float64, na_value=np.nan, copy=True
     )
@@ -351,13 +412,8 @@ def _fen(table: pd.DataFrame, column: str, factors: np.ndarray, where: str) -> n
         loose = text.iloc[where_bad].map(_loose_number)
         matched = loose.str.fullmatch(_NUMBER_PATTERN).fillna(False).to_numpy(dtype=bool)
         numbers[where_bad[matched]] = loose[matched].astype(float).to_numpy()
-        bad[where_bad[matched]] = False
-        _reject("not_a_number", table, bad, where, column, "a number")
-    scaled = numbers * factors
-    fen = np.rint(scaled)
-    # Float parsing is exact to far below one 分; anything finer was in the text.
-    _reject("too_precise", table, np.abs(scaled - fen) > 0.01, where, column, "whole 分 (0.01 元)")
-    return fen
+        numbers[where_bad[~matched]] = np.nan
+    return numbers
 
 
 def _loose_number(text: str) -> str:
@@ -370,7 +426,13 @@ def _required(table: pd.DataFrame, column: str, where: str) -> None:
 
 def _years(table: pd.DataFrame, where: str) -> pd.Series:
     _required(table, "year", where)
-    years = pd.to_numeric(table["year"].str.removesuffix(".0"), errors="coerce")
+    text = table["year"].str.removesuffix(".0")
+    numbers = _plain_numbers(text)
+    other = np.flatnonzero(np.isnan(numbers) | np.isinf(numbers))
+    numbers[other] = pd.to_numeric(text.iloc[other], errors="coerce").to_numpy(
+        dtype=np.float64, na_value=np.nan
+    )
+    years = pd.Series(numbers, index=table.index)
     bad = years.isna() | (years % 1 != 0) | (years < 1900) | (years > 2200)
     _reject("bad_value", table, bad.to_numpy(), where, "year", "a year such as 2021")
     return years.astype("int64")
@@ -424,11 +486,10 @@ def _lines(raw: pd.DataFrame, where: str, categories: pd.DataFrame) -> pd.DataFr
     total = _fen(raw, "total", factors, where)
     special = np.nan_to_num(_fen(raw, "special", factors, where), nan=0.0)
     given = raw["category"]
-    codes = _category_codes(given, categories)
     return pd.DataFrame(
         {
             "project_id": raw["project_id"],
-            "category": codes.fillna(given),
+            "category": _category_codes(given, categories),
             "category_given": given,
             "total": _wan(total),
             "special": _wan(special),
@@ -440,11 +501,11 @@ def _lines(raw: pd.DataFrame, where: str, categories: pd.DataFrame) -> pd.DataFr
 
 
 def _category_codes(given: pd.Series, categories: pd.DataFrame) -> pd.Series:
-    """Return the code of each given category spelling (NA where unknown)."""
+    """Return the code of each given category spelling (the spelling as given where unknown)."""
     lookup = category_lookup(categories)
-    distinct = pd.Series(given.dropna().unique())
-    codes = dict(zip(distinct, distinct.map(lambda s: lookup.get(_category_key(s))), strict=True))
-    return given.map(codes)
+    spellings, which = distinct(given)
+    codes = [None if s is None else lookup.get(_category_key(s), s) for s in spellings]
+    return spread(codes, which, given.index)
 
 
 def _projects(raw: pd.DataFrame, where: str, lines: pd.DataFrame) -> pd.DataFrame:
@@ -462,16 +523,7 @@ def _projects(raw: pd.DataFrame, where: str, lines: pd.DataFrame) -> pd.DataFram
     # Where neither total nor self-raised is given, the lines' sum is the total.
     from_lines = np.isnan(total) & np.isnan(self_raised)
     if from_lines.any():
-        line_sums = (
-            pd.Series(np.rint(lines["total"].to_numpy() * FEN_PER_WAN), index=lines["project_id"])
-            .groupby(level=0)
-            .sum()
-        )
-        total = np.where(
-            from_lines,
-            raw["project_id"].map(line_sums).to_numpy(dtype=float, na_value=np.nan),
-            total,
-        )
+        total[from_lines] = _line_sums(raw["project_id"][from_lines], lines)
     derive_total = np.isnan(total) & ~np.isnan(self_raised)
     derive_self = np.isnan(self_raised) & ~np.isnan(total)
     total = np.where(derive_total, special + self_raised, total)
@@ -497,6 +549,20 @@ def _projects(raw: pd.DataFrame, where: str, lines: pd.DataFrame) -> pd.DataFram
             "source_row": raw["source_row"].to_numpy(),
         }
     )
+
+
+def _line_sums(ids: pd.Series, lines: pd.DataFrame) -> np.ndarray:
+    """Return the sum in 分 of the lines of each project id (NaN where it has none)."""
+    # pyarrow matches a million line ids against a few thousand wanted ones in one pass.
+    wanted = pa.array(ids, from_pandas=True, type=pa.large_string())
+    given = pa.array(lines["project_id"], from_pandas=True, type=pa.large_string())
+    line = pc.fill_null(pc.index_in(given, value_set=wanted), -1).to_numpy()
+    found = line >= 0
+    fen = np.rint(lines["total"].to_numpy()[found] * FEN_PER_WAN)
+    sums = np.bincount(line[found], fen, minlength=len(wanted))
+    counts = np.bincount(line[found], minlength=len(wanted))
+    first = pc.index_in(wanted, value_set=wanted).to_numpy()  # a repeated id's first place
+    return np.where(counts[first] > 0, sums[first], np.nan)
 
 
 def _programs(raw: pd.DataFrame | None, where: str | None) -> pd.DataFrame:
@@ -540,6 +606,50 @@ def select(ds: Dataset, program: str | None = None, year: int | None = None) -> 
         keep &= ds.projects["year"].eq(year)
         declared &= ds.programs["year"].eq(year)
     projects = ds.projects[keep].reset_index(drop=True)
-    lines = ds.lines[ds.lines["project_id"].isin(projects["project_id"])].reset_index(drop=True)
+    own, theirs = id_codes(projects["project_id"], ds.lines["project_id"])
+    lines = ds.lines[theirs < len(first_rows(own))].reset_index(drop=True)  # isin, faster
     programs = ds.programs[declared].reset_index(drop=True)
     return Dataset(projects, lines, programs, ds.categories, ds.source, ds.files)
+
+
+# --- keys and distinct values, shared with the rules and the measures -----------------
+#
+# A province's tables have a million budget lines. Text is hashed once: project ids
+# become integer codes, and columns with a handful of distinct values (unit, category)
+# are worked on per distinct value and spread back, so that the rest is integer work.
+
+
+def id_codes(ids: pd.Series, others: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Return integer codes for two columns of project ids: the same id, the same code.
+
+    The first column's ids get the codes 0..k-1 in order of first appearance; an id found
+    only in the other column gets a code of k or more. Matching a million lines to their
+    projects is then integer work (np.bincount, indexing) instead of hashing text again
+    in every map, isin and groupby.
+    """
+    codes, _ = pd.factorize(pd.concat([ids, others], ignore_index=True))
+    return codes[: len(ids)], codes[len(ids) :]
+
+
+def first_rows(codes: np.ndarray) -> np.ndarray:
+    """Return, for each code 0..k-1 of id_codes' first column, the row where it first occurs."""
+    return np.flatnonzero(is_first(codes))
+
+
+def is_first(codes: np.ndarray) -> np.ndarray:
+    """Return whether each row is the first with its code (codes numbered as they appear)."""
+    # Codes are handed out in order of appearance: a row is a first where its code is new.
+    seen = np.maximum.accumulate(np.r_[-1, codes[:-1]])
+    return codes > seen
+
+
+def distinct(values: pd.Series, missing: object = None) -> tuple[list, np.ndarray]:
+    """Return the column's distinct values (then `missing`) and where each row's value sits."""
+    codes, uniques = pd.factorize(values)
+    return [*uniques, missing], np.where(codes < 0, len(uniques), codes)
+
+
+def spread(texts: list[str | None], which: np.ndarray, index: pd.Index) -> pd.Series:
+    """Return a text column holding texts[which[i]] in row i (None as NA)."""
+    taken = pc.take(pa.array(texts, type=pa.large_string()), pa.array(which))
+    return pd.Series(pd.array(taken, dtype="str"), index=index)

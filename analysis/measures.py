@@ -18,8 +18,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from analysis.load import Dataset
+from analysis.load import Dataset, first_rows, id_codes, spread
 from analysis.rules import fen
 from analysis.vocabulary import FEN_PER_WAN, GROUPS, UNALLOCATED, UNKNOWN_GROUP
 
@@ -71,35 +73,72 @@ def with_ratios(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def exact_sum(table: pd.DataFrame, keys: list[str], columns: list[str]) -> pd.DataFrame:
-    """Return the columns summed per key in whole 分, back in 万元 (NaN where all are missing)."""
-    grouped = table[keys].copy()
+    """Return the columns summed per key in whole 分, back in 万元 (NaN where all are missing).
+
+    Keys come in order of first appearance, a missing key counting as a value, as
+    groupby(sort=False, dropna=False) gives them.
+    """
+    codes = [pd.factorize(table[key], use_na_sentinel=False)[0] for key in keys]
+    group, first = _numbered(*codes)
+    sums = table[keys].iloc[first].reset_index(drop=True)
+    return sums.assign(**_summed(table, group, len(first), columns))
+
+
+def _numbered(*codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return each row's group, numbered in order of first appearance, and each group's first row.
+
+    A group is a distinct combination of the integer codes given per row.
+    """
+    group = codes[0]
+    for code in codes[1:]:
+        width = code.max(initial=0) + 1
+        if group.max(initial=0) >= np.iinfo(np.int64).max // width - width:
+            group = pd.factorize(group)[0]  # renumbered densely, so that the product fits
+        group = group * width + code
+    group = pd.factorize(group)[0]
+    return group, first_rows(group)
+
+
+def _summed(table: pd.DataFrame, group: np.ndarray, n: int, columns: list[str]) -> dict:
+    """Return each column summed per group in whole 分, in 万元 (NaN where all are missing)."""
+    sums = {}
     for column in columns:
-        grouped[column] = fen(table[column])
-    sums = grouped.groupby(keys, sort=False, dropna=False)[columns].sum(min_count=1)
-    return (sums / FEN_PER_WAN).reset_index()
+        values = fen(table[column])
+        present = ~np.isnan(values)
+        # Whole 分 in float64 add up exactly (below 2**53 分) in any order.
+        if present.all():  # every group has a row, so every sum has a figure
+            sums[column] = np.bincount(group, values, minlength=n) / FEN_PER_WAN
+            continue
+        summed = np.bincount(group, np.where(present, values, 0.0), minlength=n)
+        counted = np.bincount(group, present, minlength=n)
+        sums[column] = np.where(counted > 0, summed, np.nan) / FEN_PER_WAN
+    return sums
 
 
 def measure(ds: Dataset) -> Measures:
     """Return every measure of the data set."""
-    projects = _projects(ds)
-    categories = _categories(ds, projects)
+    ids = id_codes(ds.projects["project_id"], ds.lines["project_id"])
+    projects = _projects(ds, ids)
+    parts = _categories(ds, projects, ids)
     totals = _programs(ds, projects)
     program = ["program", "year"]
-    codes, groups = ds.categories["code"], GROUPS["code"]
     return Measures(
         projects=projects,
-        categories=categories,
-        groups=_regroup(categories, [*PROJECT_KEYS, "group"], projects, ["project_id"], groups),
-        by_category=_regroup(categories, [*program, "category", "group"], totals, program, codes),
-        by_group=_regroup(categories, [*program, "group"], totals, program, groups),
+        categories=parts.table,
+        groups=_regroup(parts, "project", "group", [*PROJECT_KEYS, "group"], projects),
+        by_category=_regroup(
+            parts, "program_year", "category", [*program, "category", "group"], totals
+        ),
+        by_group=_regroup(parts, "program_year", "group", [*program, "group"], totals),
         programs=totals,
         years=_years(projects),
     )
 
 
-def _projects(ds: Dataset) -> pd.DataFrame:
+def _projects(ds: Dataset, ids: tuple[np.ndarray, np.ndarray]) -> pd.DataFrame:
     p = ds.projects
-    n_lines = ds.lines.groupby("project_id", sort=False).size()
+    project, line = ids
+    n_lines = np.bincount(line, minlength=len(p) + len(line))[project]
     table = with_ratios(
         p[
             [
@@ -115,73 +154,160 @@ def _projects(ds: Dataset) -> pd.DataFrame:
     )
     return table.assign(
         execution_rate=ratio(p["self_raised_actual"], p["self_raised"]),
-        n_lines=p["project_id"].map(n_lines).fillna(0).astype("int64").to_numpy(),
+        n_lines=n_lines.astype("int64"),
     )
 
 
-def _categories(ds: Dataset, projects: pd.DataFrame) -> pd.DataFrame:
-    groups = ds.categories.set_index("code")["group"]
-    lines = ds.lines[["project_id", "category", "total", "special"]]
-    summed = exact_sum(lines, ["project_id", "category"], ["total", "special"])
-    # A project without lines keeps its whole budget as one unallocated row.
-    bare = projects.loc[projects["n_lines"].eq(0), ["project_id", "total", "special"]]
-    summed = pd.concat([summed, bare.assign(category=UNALLOCATED)], ignore_index=True)
-    keys = projects.drop_duplicates("project_id").set_index("project_id")
-    group = summed["category"].map(groups).fillna(UNKNOWN_GROUP)
-    table = summed.assign(
-        organization=summed["project_id"].map(keys["organization"]),
-        program=summed["project_id"].map(keys["program"]),
-        year=summed["project_id"].map(keys["year"]),
-        group=group.mask(summed["category"].eq(UNALLOCATED), UNALLOCATED),
-    )
-    table = table[[*PROJECT_KEYS, "category", "group", "total", "special"]]
-    table = _ordered(table, projects, ["project_id"], "category", ds.categories["code"])
-    return _shares(table, projects, ["project_id"])
+# A province has over a million project × category rows. Their text keys (project id,
+# category, group, program and year) are numbered once, and the sums, orderings and
+# regroupings below work on those numbers; text is taken into the tables at the end.
 
 
-def _ordered(
-    table: pd.DataFrame, wholes: pd.DataFrame, keys: list[str], detail: str, vocabulary: pd.Series
-) -> pd.DataFrame:
-    """Return the rows in the wholes' order, and within each whole in the vocabulary's order.
+@dataclass(frozen=True)
+class _Parts:
+    """The project × category table, with its keys also held as integers.
 
-    Codes missing from the vocabulary come after it, 'unallocated' last of all.
+    codes: per row, equal numbers for equal values of "project" (the project id),
+        "program_year", "category" and "group"; a missing value counts as a value.
+    ranks: per row, the place of its "category" (or "group") in the vocabulary's order.
+    wholes: per row, the number of the project (or program-year) it belongs to among the
+        projects' distinct ids (or the programs table's rows), in their order; -1: none.
+    rows: per row, the row of projects (or of the programs table) that is its whole; -1.
     """
-    position = wholes[keys].drop_duplicates().assign(_position=lambda t: np.arange(len(t)))
-    where = table[keys].merge(position, on=keys, how="left")["_position"].to_numpy()
-    known = pd.Series(np.arange(len(vocabulary)), index=vocabulary.to_numpy())
-    rank = table[detail].map(known).fillna(len(vocabulary)).to_numpy()
-    rank = np.where(table[detail].eq(UNALLOCATED).to_numpy(), len(vocabulary) + 1, rank)
-    return table.iloc[np.lexsort((rank, where))].reset_index(drop=True)
+
+    table: pd.DataFrame
+    codes: dict[str, np.ndarray]
+    ranks: dict[str, np.ndarray]
+    wholes: dict[str, np.ndarray]
+    rows: dict[str, np.ndarray]
 
 
-def _shares(parts: pd.DataFrame, wholes: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """Return parts with their share of the whole's total and special, and special coverage."""
-    whole = wholes.drop_duplicates(keys).set_index(keys)[["total", "special"]]
-    index = pd.MultiIndex.from_frame(parts[keys]) if len(keys) > 1 else parts[keys[0]]
-    whole_total = whole["total"].reindex(index).to_numpy()
-    whole_special = whole["special"].reindex(index).to_numpy()
-    self_raised = (fen(parts["total"]) - fen(parts["special"])) / FEN_PER_WAN
+def _categories(ds: Dataset, projects: pd.DataFrame, ids: tuple[np.ndarray, np.ndarray]) -> _Parts:
+    lines = ds.lines
+    project, line_project = ids
+    first_project = first_rows(project)
+    category, names = pd.factorize(lines["category"], use_na_sentinel=False)
+    names = list(names)
+    pair, first_line = _numbered(line_project, category)
+    summed = _summed(lines, pair, len(first_line), ["total", "special"])
+
+    # A project without lines keeps its whole budget as one unallocated row.
+    bare = np.flatnonzero(projects["n_lines"].to_numpy() == 0)
+    if UNALLOCATED not in names:
+        names.append(UNALLOCATED)
+    part_project = np.r_[line_project[first_line], project[bare]]
+    part_category = np.r_[category[first_line], np.full(len(bare), names.index(UNALLOCATED))]
+    total = np.r_[summed["total"], projects["total"].to_numpy()[bare]]
+    special = np.r_[summed["special"], projects["special"].to_numpy()[bare]]
+
+    # Per distinct category: its group, and both places in the vocabularies' order.
+    group_of = dict(zip(ds.categories["code"], ds.categories["group"], strict=True))
+    groups = [UNALLOCATED if c == UNALLOCATED else group_of.get(c, UNKNOWN_GROUP) for c in names]
+    group_code = pd.factorize(pd.Series(groups, dtype=object))[0]
+    category_rank, group_rank = _rank(names, ds.categories["code"]), _rank(groups, GROUPS["code"])
+
+    whole = np.where(part_project < len(first_project), part_project, -1)
+    order = _order(whole, category_rank[part_category])
+    whole, part_project, part_category = whole[order], part_project[order], part_category[order]
+    row = np.where(whole >= 0, first_project[whole], -1)
+
+    # Each id's text, from the row where its number first occurs (project or line).
+    id_text = pd.concat([projects["project_id"], lines["project_id"]], ignore_index=True)
+    id_text = id_text.iloc[first_rows(np.r_[project, line_project])]
+    rows = pd.RangeIndex(len(order))
+    table = pd.DataFrame(
+        {
+            "project_id": id_text.iloc[part_project].reset_index(drop=True),
+            "organization": _taken(projects["organization"], row),
+            "program": _taken(projects["program"], row),
+            "year": _taken(projects["year"], row),
+            "category": spread(names, part_category, rows),
+            "group": spread(groups, part_category, rows),
+            "total": total[order],
+            "special": special[order],
+        }
+    )
+    program_year = _program_years(projects)
+    program_year_row = np.where(row >= 0, program_year[np.maximum(row, 0)], -1)
+    return _Parts(
+        table=_shares(table, projects, row),
+        codes={
+            "project": part_project,
+            "category": part_category,
+            "group": group_code[part_category],
+            # The parts of no project share one (missing) program and year.
+            "program_year": np.where(row >= 0, program_year_row, program_year.max(initial=-1) + 1),
+        },
+        ranks={"category": category_rank[part_category], "group": group_rank[part_category]},
+        wholes={"project": whole, "program_year": program_year_row},
+        rows={"project": row, "program_year": program_year_row},
+    )
+
+
+def _program_years(projects: pd.DataFrame) -> np.ndarray:
+    """Return each project's program-year, numbered as the programs table (_totals) lists them."""
+    program = pd.factorize(projects["program"], use_na_sentinel=False)[0]
+    year = pd.factorize(projects["year"], use_na_sentinel=False)[0]
+    return _numbered(program, year)[0]
+
+
+def _rank(details: list, vocabulary: pd.Series) -> np.ndarray:
+    """Return each detail's place in the vocabulary: unknown ones after it, 'unallocated' last."""
+    known = {code: i for i, code in enumerate(vocabulary)}
+    ranks = [len(known) + 1 if d == UNALLOCATED else known.get(d, len(known)) for d in details]
+    return np.array(ranks, dtype=np.int64)
+
+
+def _order(whole: np.ndarray, rank: np.ndarray) -> np.ndarray:
+    """Return the rows' order: by whole (parts of no whole, -1, last), then rank, then as given."""
+    whole = np.where(whole >= 0, whole, whole.max(initial=-1) + 1)
+    # One integer key and a stable sort: several times faster than np.lexsort on two keys,
+    # and rows that arrive nearly in order (as budget lines do) cost little more than a pass.
+    return np.argsort(whole * (rank.max(initial=0) + 1) + rank, kind="stable")
+
+
+def _taken(column: pd.Series, rows: np.ndarray) -> pd.Series:
+    """Return column[rows] as a fresh column, NA where rows is -1 (as Series.map leaves it)."""
+    missing = rows < 0
+    if not missing.any():
+        return column.iloc[rows].reset_index(drop=True)
+    if isinstance(column.dtype, pd.StringDtype):
+        # pyarrow takes a null for each masked row in one pass; Series.where copies twice.
+        taken = pc.take(pa.array(column), pa.array(rows, mask=missing))
+        return pd.Series(pd.array(taken, dtype=column.dtype))
+    return column.iloc[np.maximum(rows, 0)].reset_index(drop=True).where(~missing)
+
+
+def _shares(parts: pd.DataFrame, wholes: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
+    """Return parts with their share of the whole's total and special, and special coverage.
+
+    rows: for each part, the row of wholes it belongs to (-1: none).
+    """
+    whole_total = _taken(wholes["total"], rows).to_numpy(dtype=np.float64, na_value=np.nan)
+    whole_special = _taken(wholes["special"], rows).to_numpy(dtype=np.float64, na_value=np.nan)
+    total, special = fen(parts["total"]), fen(parts["special"])
     return parts.assign(
-        self_raised=self_raised,
-        category_share=ratio(fen(parts["total"]), fen(whole_total)),
-        special_coverage=ratio(fen(parts["special"]), fen(parts["total"])),
-        special_split=ratio(fen(parts["special"]), fen(whole_special)),
+        self_raised=(total - special) / FEN_PER_WAN,
+        category_share=ratio(total, fen(whole_total)),
+        special_coverage=ratio(special, total),
+        special_split=ratio(special, fen(whole_special)),
     ).reset_index(drop=True)
 
 
 def _regroup(
-    parts: pd.DataFrame,
-    keys: list[str],
-    wholes: pd.DataFrame,
-    whole_keys: list[str],
-    vocabulary: pd.Series,
+    parts: _Parts, whole: str, detail: str, keys: list[str], wholes: pd.DataFrame
 ) -> pd.DataFrame:
-    """Return parts summed per key, ordered, with shares of the whole each sum belongs to."""
-    detail = "category" if "category" in keys else "group"
-    summed = _ordered(
-        exact_sum(parts, keys, ["total", "special"]), wholes, whole_keys, detail, vocabulary
-    )
-    return _shares(summed, wholes, whole_keys)
+    """Return the parts summed per whole and detail, ordered, with shares of the whole.
+
+    The keys (text columns) are functions of the whole and the detail, so grouping by
+    the two numbers groups exactly as grouping by the keys would.
+    """
+    group, first = _numbered(parts.codes[whole], parts.codes[detail])
+    sums = _summed(parts.table, group, len(first), ["total", "special"])
+    order = _order(parts.wholes[whole][first], parts.ranks[detail][first])
+    summed = parts.table[keys].iloc[first[order]].reset_index(drop=True)
+    summed = summed.assign(**{column: values[order] for column, values in sums.items()})
+    return _shares(summed, wholes, parts.rows[whole][first[order]])
 
 
 def _programs(ds: Dataset, projects: pd.DataFrame) -> pd.DataFrame:

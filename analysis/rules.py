@@ -10,14 +10,15 @@ decimals), compared in whole 分 so that no float rounding widens the tolerance.
 
 from __future__ import annotations
 
+import string
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import ClassVar
+from dataclasses import dataclass, fields
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
-from analysis.load import Dataset
+from analysis.load import Dataset, first_rows, id_codes, is_first
 from analysis.vocabulary import FEN_PER_WAN
 
 ERROR = "error"
@@ -66,22 +67,101 @@ def fen(wan: pd.Series | np.ndarray) -> np.ndarray:
 def _hits(table: pd.DataFrame, mask: np.ndarray | pd.Series, file: str, **columns) -> pd.DataFrame:
     """Return the rows of table where mask holds, shaped as raw findings."""
     mask = np.asarray(mask, dtype=bool)
-    rows = table.loc[mask]
     found = pd.DataFrame(
         {
             "file": file,
-            "source_row": rows["source_row"].to_numpy() if "source_row" in rows else pd.NA,
-            "project_id": rows["project_id"].to_numpy() if "project_id" in rows else "",
+            "source_row": _masked(table["source_row"], mask) if "source_row" in table else pd.NA,
+            "project_id": _masked(table["project_id"], mask) if "project_id" in table else "",
         }
     )
     for name, values in columns.items():
-        found[name] = np.asarray(values)[mask] if np.ndim(values) else values
+        found[name] = _masked(values, mask) if np.ndim(values) else values
     return found
 
 
-def _with_organization(lines: pd.DataFrame, projects: pd.DataFrame) -> pd.DataFrame:
-    names = projects.drop_duplicates("project_id").set_index("project_id")["organization"]
-    return lines.assign(organization=lines["project_id"].map(names).fillna(""))
+def _masked(values: pd.Series | np.ndarray, mask: np.ndarray) -> np.ndarray:
+    # Select before converting: a million-row text column costs far more to turn into
+    # Python strings than the few rows that are findings.
+    if isinstance(values, pd.Series):
+        return values[mask].to_numpy()
+    return np.asarray(values)[mask]
+
+
+# Several rules need the same facts about a million budget lines (which project each
+# belongs to, their sums per project, their categories as numbers). check() hands every
+# rule a _Checked, which works each fact out once, on first use; a rule called on a plain
+# Dataset gets one of its own.
+
+
+@dataclass(frozen=True)
+class _Checked(Dataset):
+    """The data set, with what several rules need worked out once per check."""
+
+    @classmethod
+    def of(cls, ds: Dataset) -> _Checked:
+        """Return the data set as a _Checked (itself if it already is one)."""
+        if isinstance(ds, cls):
+            return ds
+        return cls(**{f.name: getattr(ds, f.name) for f in fields(ds)})
+
+    @cached_property
+    def _ids(self) -> tuple[np.ndarray, np.ndarray]:
+        return id_codes(self.projects["project_id"], self.lines["project_id"])
+
+    @property
+    def project_codes(self) -> np.ndarray:
+        """Each project row's id as an integer (0..k-1 in order of first appearance)."""
+        return self._ids[0]
+
+    @property
+    def line_codes(self) -> np.ndarray:
+        """Each line's project id as an integer; k or more where no project has it."""
+        return self._ids[1]
+
+    @cached_property
+    def first_rows(self) -> np.ndarray:
+        """The first project row of each id, in order: what drop_duplicates keeps."""
+        return first_rows(self.project_codes)
+
+    @cached_property
+    def first_projects(self) -> pd.DataFrame:
+        """The projects without repeated ids (as drop_duplicates("project_id") keeps them).
+
+        Only the columns the rules read: copying long titles for nothing costs time.
+        """
+        if len(self.first_rows) == len(self.projects):
+            return self.projects
+        columns = ["project_id", "organization", "program", "year", "special", "total"]
+        return self.projects[[*columns, "source_row"]].iloc[self.first_rows]
+
+    @cached_property
+    def line_sums(self) -> dict[str, np.ndarray]:
+        """Per project id code: the lines' summed total and special in 分 and their number."""
+        codes = self.line_codes
+        size = max(codes.max(initial=-1), self.project_codes.max(initial=-1)) + 1
+        return {
+            "total": np.bincount(codes, fen(self.lines["total"]), minlength=size),
+            "special": np.bincount(codes, fen(self.lines["special"]), minlength=size),
+            "n": np.bincount(codes, minlength=size),
+        }
+
+    @cached_property
+    def line_categories(self) -> tuple[np.ndarray, pd.Index]:
+        """Each line's category as a number, and the distinct categories (missing included)."""
+        return pd.factorize(self.lines["category"], use_na_sentinel=False)
+
+    @cached_property
+    def program_sums(self) -> pd.DataFrame:
+        """Per declared program and year: declared and summed special (R11 and R14 read it)."""
+        return _program_sums(self)
+
+    @cached_property
+    def organizations(self) -> pd.Series:
+        """Each project id's organization (from its first row), for naming who a finding is."""
+        first = self.first_projects
+        # An object index keeps its hash table between lookups; a pyarrow one rebuilds it.
+        ids = pd.Index(first["project_id"].to_numpy(dtype=object), dtype=object)
+        return pd.Series(first["organization"].array, index=ids)
 
 
 # --- the rules' functions ------------------------------------------------------------
@@ -96,7 +176,7 @@ def _negative_amounts(ds: Dataset) -> pd.DataFrame:
     }
     tables = {
         "projects": ds.projects,
-        "budget_lines": _with_organization(ds.lines, ds.projects),
+        "budget_lines": ds.lines,
         # A program has no project id; its name and year stand in for "who".
         "programs": ds.programs.assign(
             project_id=ds.programs["program"], organization=ds.programs["year"].astype(str)
@@ -113,25 +193,27 @@ def _negative_amounts(ds: Dataset) -> pd.DataFrame:
 
 
 def _duplicate_projects(ds: Dataset) -> pd.DataFrame:
-    repeated = ds.projects["project_id"].duplicated(keep="first")
+    repeated = ~is_first(_Checked.of(ds).project_codes)
     return _hits(ds.projects, repeated, "projects.csv", column="project_id")
 
 
 def _orphan_lines(ds: Dataset) -> pd.DataFrame:
-    orphan = ~ds.lines["project_id"].isin(ds.projects["project_id"])
+    checked = _Checked.of(ds)
+    orphan = checked.line_codes >= len(checked.first_rows)
     return _hits(ds.lines, orphan, "budget_lines.csv", column="project_id")
 
 
 def _unknown_categories(ds: Dataset) -> pd.DataFrame:
-    unknown = ~ds.lines["category"].isin(ds.categories["code"])
-    lines = _with_organization(ds.lines, ds.projects)
+    codes, categories = _Checked.of(ds).line_categories
+    unknown = ~categories.isin(ds.categories["code"])[codes]
+    lines = ds.lines
     return _hits(
         lines, unknown, "budget_lines.csv", column="category", value=lines["category_given"]
     )
 
 
 def _line_special_over_total(ds: Dataset) -> pd.DataFrame:
-    lines = _with_organization(ds.lines, ds.projects)
+    lines = ds.lines
     over = fen(lines["special"]) > fen(lines["total"])
     return _hits(
         lines,
@@ -172,28 +254,15 @@ def _total_unknown(ds: Dataset) -> pd.DataFrame:
     return _hits(p, p["total"].isna(), "projects.csv", column="total")
 
 
-def _line_sums(ds: Dataset) -> pd.DataFrame:
-    """Return per project: its lines' summed total and special in 分 and how many lines."""
-    lines = ds.lines
-    sums = (
-        pd.DataFrame(
-            {
-                "project_id": lines["project_id"],
-                "total": fen(lines["total"]),
-                "special": fen(lines["special"]),
-            }
-        )
-        .groupby("project_id", sort=False)
-        .agg(total=("total", "sum"), special=("special", "sum"), n=("total", "size"))
-    )
-    return sums
-
-
 def _lines_disagree(ds: Dataset, column: str) -> pd.DataFrame:
-    p = ds.projects.drop_duplicates("project_id")
-    sums = _line_sums(ds).reindex(p["project_id"])
-    summed = sums[column].to_numpy()
-    tolerance = TOLERANCE_FEN_PER_FIGURE * sums["n"].to_numpy()
+    checked = _Checked.of(ds)
+    p = checked.first_projects
+    # The first rows are in code order, so code i's sums belong to row i of p.
+    sums = checked.line_sums
+    n = sums["n"][: len(p)].astype(np.float64)
+    n[n == 0] = np.nan  # a project without lines has nothing to reconcile
+    summed = np.where(np.isnan(n), np.nan, sums[column][: len(p)])
+    tolerance = TOLERANCE_FEN_PER_FIGURE * n
     declared = fen(p[column])
     off = ~np.isnan(summed) & ~np.isnan(declared) & (np.abs(summed - declared) > tolerance)
     return _hits(
@@ -210,7 +279,7 @@ def _lines_disagree(ds: Dataset, column: str) -> pd.DataFrame:
 
 def _program_sums(ds: Dataset) -> pd.DataFrame:
     """Return per declared program and year: declared and summed special in 分, project count."""
-    projects = ds.projects.drop_duplicates("project_id")
+    projects = _Checked.of(ds).first_projects
     summed = (
         pd.DataFrame(
             {
@@ -229,7 +298,7 @@ def _program_sums(ds: Dataset) -> pd.DataFrame:
 def _program_special_disagrees(ds: Dataset) -> pd.DataFrame:
     if ds.programs.empty:
         return _hits(ds.programs, np.zeros(0, bool), "programs.csv")
-    sums = _program_sums(ds).reset_index()
+    sums = _Checked.of(ds).program_sums.reset_index()
     tolerance = TOLERANCE_FEN_PER_FIGURE * sums["n"].fillna(0).to_numpy()
     declared = fen(sums["special_total"])
     summed = sums["summed"].fillna(0).to_numpy()
@@ -268,7 +337,7 @@ def _undeclared_programs(ds: Dataset) -> pd.DataFrame:
 
 
 def _programs_without_projects(ds: Dataset) -> pd.DataFrame:
-    sums = _program_sums(ds).reset_index()
+    sums = _Checked.of(ds).program_sums.reset_index()
     empty = sums["n"].isna().to_numpy()
     return _hits(
         sums, empty, "programs.csv", column="program", program=sums["program"], year=sums["year"]
@@ -291,30 +360,39 @@ def _execution_over_budget(ds: Dataset) -> pd.DataFrame:
 
 def _no_breakdown(ds: Dataset) -> pd.DataFrame:
     p = ds.projects
-    bare = ~p["project_id"].isin(ds.lines["project_id"])
+    checked = _Checked.of(ds)
+    bare = checked.line_sums["n"][checked.project_codes] == 0
     return _hits(p, bare, "projects.csv × budget_lines.csv", column="project_id", value=p["total"])
 
 
 def _corrected_figures(ds: Dataset) -> pd.DataFrame:
-    lines = _with_organization(ds.lines, ds.projects)
-    corrected = lines["note"].str.contains(CORRECTION_PATTERN, case=False, regex=True)
-    corrected = corrected.fillna(False).to_numpy(dtype=bool)
-    return _hits(
+    lines = ds.lines
+    # Most lines have no note: only the notes there are go through the pattern.
+    noted = lines["note"].notna().to_numpy()
+    corrected = np.zeros(len(lines), dtype=bool)
+    found = lines["note"][noted].str.contains(CORRECTION_PATTERN, case=False, regex=True)
+    corrected[noted] = found.fillna(False).to_numpy(dtype=bool)
+    hits = _hits(
         lines,
         corrected,
         "budget_lines.csv",
         column="note",
         value=lines["total"],
         category=lines["category_given"],
-        # A bilingual note is written "中文 / English"; each message takes its half.
-        note_zh=lines["note"].str.split(" / ", n=1).str[0],
-        note_en=lines["note"].str.split(" / ", n=1).str[-1],
     )
+    # A bilingual note is written "中文 / English"; each message takes its half.
+    halves = lines["note"][corrected].fillna("").str.split(" / ", n=1)
+    hits["note_zh"] = halves.str[0].to_numpy()
+    hits["note_en"] = halves.str[-1].to_numpy()
+    return hits
 
 
 def _repeated_categories(ds: Dataset) -> pd.DataFrame:
-    lines = _with_organization(ds.lines, ds.projects)
-    repeated = lines.duplicated(["project_id", "category"], keep="first")
+    lines = ds.lines
+    checked = _Checked.of(ds)
+    category = checked.line_categories[0]
+    pair = checked.line_codes * (category.max(initial=0) + 1) + category
+    repeated = pd.Series(pair).duplicated(keep="first").to_numpy()
     return _hits(
         lines, repeated, "budget_lines.csv", column="category", category=lines["category_given"]
     )
@@ -421,6 +499,7 @@ def rules_table() -> pd.DataFrame:
 
 def check(ds: Dataset) -> pd.DataFrame:
     """Return every finding of every rule, errors first, as a table (FINDING_COLUMNS)."""
+    ds = _Checked.of(ds)
     found = []
     for rule in RULES:
         hits = rule.find(ds)
@@ -428,10 +507,7 @@ def check(ds: Dataset) -> pd.DataFrame:
             continue
         hits = hits.assign(rule=rule.id, name=rule.name, severity=rule.severity)
         if "organization" not in hits:
-            names = ds.projects.drop_duplicates("project_id").set_index("project_id")[
-                "organization"
-            ]
-            hits["organization"] = hits["project_id"].map(names).fillna("")
+            hits["organization"] = hits["project_id"].map(ds.organizations).fillna("")
         hits["message_zh"] = _messages(hits, rule.message_zh)
         hits["message_en"] = _messages(hits, rule.message_en)
         found.append(hits)
@@ -448,26 +524,50 @@ def check(ds: Dataset) -> pd.DataFrame:
     return findings[FINDING_COLUMNS].reset_index(drop=True)
 
 
-def _messages(hits: pd.DataFrame, template: str) -> list[str]:
+def _messages(hits: pd.DataFrame, template: str) -> np.ndarray:
     """Return the template filled in for each finding, amounts as 万元 with 2 decimals."""
-    fields = hits.to_dict("records")
-    return [template.format_map(_Shown(f)) for f in fields]
+    # Column by column rather than row by row: thousands of findings (a province's
+    # projects without lines, say) are then a few joins of text arrays, and each field
+    # formats each distinct value once.
+    message = np.full(len(hits), "", dtype=object)
+    for literal, key, _, _ in string.Formatter().parse(template):
+        message = message + literal
+        if key is not None:
+            message = message + _shown_column(hits, key)
+    return message
 
 
-class _Shown(dict):
-    """Field values as a message shows them: 万元 amounts, percentages, plain text."""
+_AMOUNTS = {"value", "expected", "diff", "tolerance"}
 
-    AMOUNTS: ClassVar[set[str]] = {"value", "expected", "diff", "tolerance"}
 
-    def __getitem__(self, key: str) -> str:
-        value = super().get(key, "")
-        if value is None or (isinstance(value, float) and np.isnan(value)):
-            return "—"
-        if key == "rate":
-            return f"{value:.0%}"
-        if key in self.AMOUNTS and isinstance(value, int | float | np.number):
-            return f"{value:,.2f} 万元"
-        return str(value)
+def _shown_column(hits: pd.DataFrame, key: str) -> np.ndarray | str:
+    """Return one field of every finding as its message shows it."""
+    if key not in hits:
+        return ""
+    column = hits[key]
+    if isinstance(column.dtype, pd.StringDtype):  # text shows as itself
+        return column.fillna("—").to_numpy(dtype=object)
+    if column.dtype.kind in "iu" and key not in _AMOUNTS and key != "rate":
+        return column.astype(str).to_numpy(dtype=object)
+    if column.dtype.kind == "f":
+        # Told apart by their bits, so that -0.0 still shows as -0.00 as it would alone.
+        bits, codes = np.unique(column.to_numpy().view(np.int64), return_inverse=True)
+        values = bits.view(np.float64)
+    else:
+        codes, values = pd.factorize(column, use_na_sentinel=False)
+    shown = np.array([_shown(key, value) for value in values], dtype=object)
+    return shown[codes]
+
+
+def _shown(key: str, value: object) -> str:
+    """Return a field value as a message shows it: 万元 amounts, percentages, plain text."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "—"
+    if key == "rate":
+        return f"{value:.0%}"
+    if key in _AMOUNTS and isinstance(value, int | float | np.number):
+        return f"{value:,.2f} 万元"
+    return str(value)
 
 
 def summary(findings: pd.DataFrame) -> dict[str, int]:
