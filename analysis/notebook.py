@@ -198,16 +198,26 @@ class Session:
         The figure is displayed and closed here so that it appears once, whatever the
         backend; the returned table (for people) becomes the cell's text output.
         """
-        from IPython.display import display
+        from IPython.display import Image, display
 
         figure = drawn if isinstance(drawn, plt.Figure) else drawn.figure
-        if self.figures_dir is not None:
+        if self.figures_dir is None:
+            display(figure)
+        else:
             from analysis.plots import save
 
-            save(figure, self.figures_dir / safe_name(f"{self.name}-{name}"))
-        display(figure)
+            png, _ = save(figure, self.figures_dir / safe_name(f"{self.name}-{name}"))
+            # Show the file just written rather than render the figure a third time; at
+            # half its pixel width it appears at the size of an ordinary inline chart.
+            data = png.read_bytes()
+            display(Image(data=data, format="png", width=_png_width(data) // 2))
         plt.close(figure)
         return None if numbers is None else self.table(numbers)
+
+
+def _png_width(data: bytes) -> int:
+    """Return a PNG's width in pixels (from its IHDR chunk)."""
+    return int.from_bytes(data[16:20], "big")
 
 
 def _font_warning_to_terminal(lang: str) -> None:

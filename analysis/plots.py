@@ -31,6 +31,7 @@ from matplotlib.patches import PathPatch, Polygon, Rectangle
 from matplotlib.path import Path as BezierPath
 from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.transforms import Bbox
 
 from analysis import fonts
 from analysis.fonts import ChartStyle
@@ -951,6 +952,19 @@ def save(fig: Figure | Axes, stem: str | Path) -> list[Path]:
     stem.parent.mkdir(parents=True, exist_ok=True)
     png, svg = stem.parent / f"{stem.name}.png", stem.parent / f"{stem.name}.svg"
     with plt.rc_context({"svg.hashsalt": SVG_SALT, "svg.fonttype": "path"}):
-        figure.savefig(png, dpi=PNG_DPI, metadata={"Software": None}, bbox_inches="tight")
-        figure.savefig(svg, metadata={"Date": None}, bbox_inches="tight")
+        bbox = _settle(figure)
+        figure.savefig(png, dpi=PNG_DPI, metadata={"Software": None}, bbox_inches=bbox)
+        figure.savefig(svg, metadata={"Date": None}, bbox_inches=bbox)
     return [png, svg]
+
+
+def _settle(figure: Figure) -> Bbox:
+    """Lay the figure out once and return its tight bounding box (inches), padded.
+
+    Each save would otherwise run the layout engine and measure every text for a tight
+    box again; the figure is finished, so its layout is frozen after this one pass.
+    """
+    figure.draw_without_rendering()
+    bbox = figure.get_tightbbox(figure.canvas.get_renderer())
+    figure.set_layout_engine("none")
+    return bbox.padded(plt.rcParams["savefig.pad_inches"])

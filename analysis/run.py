@@ -13,11 +13,13 @@ output is never lost.
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import json
 import os
 import shutil
 import sys
+import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
@@ -148,6 +150,9 @@ def execute(job: Job, build: Path, timeout: int | None = None) -> Outcome:
             kernel_name="python3",
             kernel_manager_class=_kernel_manager_class(),
             progress_bar=False,
+            # Saving the whole notebook (pictures and all) after every cell costs more than
+            # the cells of a short notebook; it is written once, when it ends or fails.
+            request_save_on_cell_execute=False,
             cwd=str(build),
             execution_timeout=timeout,
         )
@@ -174,15 +179,23 @@ def execute(job: Job, build: Path, timeout: int | None = None) -> Outcome:
     return outcome
 
 
+_EXPORT_LOCK = threading.Lock()
+
+
+@functools.cache
+def _html_exporter():
+    # Building an exporter compiles its Jinja templates: once per run, not per notebook.
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+
+
 def export_html(notebook: Path, html: Path) -> Path:
     """Write the executed notebook as HTML without input cells (for officials)."""
     import nbformat
-    from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(
-        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
-    )
-    body, _ = exporter.from_notebook_node(nbformat.read(notebook, as_version=4))
+    with _EXPORT_LOCK:
+        body, _ = _html_exporter().from_notebook_node(nbformat.read(notebook, as_version=4))
     html.parent.mkdir(parents=True, exist_ok=True)
     html.write_text(body, encoding="utf-8")
     return html
@@ -216,12 +229,19 @@ class Progress:
             self.bar.close()
 
 
-def execute_all(jobs: list[Job], build: Path, workers: int, progress: Progress) -> list[Outcome]:
-    """Execute the jobs, `workers` at a time; a failing notebook does not stop the others."""
+def execute_all(
+    jobs: list[Job], build: Path, workers: int, progress: Progress, meanwhile=None
+) -> list[Outcome]:
+    """Execute the jobs, `workers` at a time; a failing notebook does not stop the others.
+
+    `meanwhile`, if given, runs on this thread once the first kernels are starting.
+    """
     outcomes: dict[str, Outcome] = {}
     with ThreadPoolExecutor(max_workers=workers) as pool:
         running: dict[Future, Job] = {pool.submit(execute, job, build): job for job in jobs}
         try:
+            if meanwhile is not None:
+                meanwhile()
             while running:
                 finished, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in finished:
@@ -374,16 +394,19 @@ def run(
         (build / folder).mkdir(parents=True)
     try:
         findings = check(ds)
-        tables = measure_tables(measure(ds), findings, reconciliation(ds))
-        written = write_csv(tables, build / "tables")
-        written.append(
-            write_workbook(tables, build / "tables" / "summary.xlsx", lang, ds.categories)
-        )
+        written: list[Path] = []
+
+        def write_tables() -> None:  # while the kernels start, on the otherwise idle thread
+            tables = measure_tables(measure(ds), findings, reconciliation(ds))
+            written.extend(write_csv(tables, build / "tables"))
+            summary_xlsx = build / "tables" / "summary.xlsx"
+            written.append(write_workbook(tables, summary_xlsx, lang, ds.categories))
+
         data_parameter = "" if data is None else str(source)
         job_list = plan(ds, data_parameter, lang, project_notebooks)
         progress = Progress(len(job_list), stream)
         try:
-            outcomes = execute_all(job_list, build, workers, progress)
+            outcomes = execute_all(job_list, build, workers, progress, meanwhile=write_tables)
         finally:
             progress.close()
         failed = [o for o in outcomes if o.status != "ok"]
