@@ -22,6 +22,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 from matplotlib import font_manager
 
+from analysis.config import FONT_WARNED_ENV
 from analysis.labels import check_lang
 
 # In order of preference: fonts made for Simplified Chinese first, then the other CJK
@@ -94,9 +95,6 @@ def find_cjk_font() -> str | None:
     return next((name for name in CJK_FAMILIES if name in installed), None)
 
 
-# A process that has already told the user (`fund-analysis run` before it starts its
-# kernels) sets this in the environment, so each kernel does not say it again.
-WARNED_ENV = "FUND_ANALYSIS_FONT_WARNED"
 _warned = False
 
 
@@ -110,7 +108,7 @@ def chart_lang(lang: str = "zh") -> str:
     check_lang(lang)
     if lang != "zh" or find_cjk_font() is not None:
         return lang
-    if not _warned and not os.environ.get(WARNED_ENV):
+    if not _warned and not os.environ.get(FONT_WARNED_ENV):
         _warned = True
         warnings.warn(INSTALL_HINT, CJKFontMissingWarning, stacklevel=_caller_level())
     return "en"

@@ -8,7 +8,7 @@ pictures, so every chart's figures must also be text).
 
 from __future__ import annotations
 
-import re
+import functools
 import sys
 import warnings
 from dataclasses import dataclass
@@ -18,6 +18,8 @@ from typing import ClassVar
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from analysis.cache import read_cache
+from analysis.config import safe_name
 from analysis.fonts import CJKFontMissingWarning, chart_lang
 from analysis.labels import check_lang, label
 from analysis.load import Dataset, load, select
@@ -25,11 +27,6 @@ from analysis.measures import AMOUNTS, Measures, exact_sum, measure, with_ratios
 from analysis.present import PEOPLE_COLUMNS, for_people
 from analysis.reconcile import reconciliation
 from analysis.rules import CORRECTION_PATTERN, check, rules_table
-
-
-def safe_name(text: str) -> str:
-    """Return text usable as a file name on every system (letters, digits, CJK, - and _)."""
-    return re.sub(r"[^\w.\-]+", "_", str(text), flags=re.UNICODE).strip("._") or "_"
 
 
 @dataclass(frozen=True)
@@ -89,10 +86,14 @@ class Session:
 
     ds: Dataset
     measures: Measures
-    findings: pd.DataFrame
     lang: str
     name: str
     figures_dir: Path | None
+
+    @functools.cached_property
+    def findings(self) -> pd.DataFrame:
+        """Return the checks' findings (computed when first asked for)."""
+        return check(self.ds)
 
     def table(self, table: pd.DataFrame | str, columns: list[str] | None = None) -> pd.DataFrame:
         """Return a table (or the named table of the measures) formatted for people.
@@ -246,9 +247,13 @@ def open_session(
     # Wide enough that a finding's message shows whole in the text output nbval compares.
     pd.set_option("display.max_colwidth", 200, "display.width", 200, "display.max_columns", 40)
     _font_warning_to_terminal(lang)
-    ds = load(data or None)
-    ds = select(ds, program=program or None, year=year or None)
     figures = Path(output_dir) / "figures" if output_dir else None
     if figures is not None:
         figures.mkdir(parents=True, exist_ok=True)
-    return Session(ds, measure(ds), check(ds), check_lang(lang), name, figures)
+    cached = read_cache((data, program, year))
+    if cached is not None:
+        session = Session(cached["ds"], cached["measures"], check_lang(lang), name, figures)
+        session.__dict__["findings"] = cached["findings"]  # fills the cached_property
+        return session
+    ds = select(load(data or None), program=program or None, year=year or None)
+    return Session(ds, measure(ds), check_lang(lang), name, figures)

@@ -31,7 +31,6 @@ from matplotlib.patches import PathPatch, Polygon, Rectangle
 from matplotlib.path import Path as BezierPath
 from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter, PercentFormatter
-from matplotlib.transforms import Bbox
 
 from analysis import fonts
 from analysis.fonts import ChartStyle
@@ -951,20 +950,12 @@ def save(fig: Figure | Axes, stem: str | Path) -> list[Path]:
     stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     png, svg = stem.parent / f"{stem.name}.png", stem.parent / f"{stem.name}.svg"
-    with plt.rc_context({"svg.hashsalt": SVG_SALT, "svg.fonttype": "path"}):
-        bbox = _settle(figure)
-        figure.savefig(png, dpi=PNG_DPI, metadata={"Software": None}, bbox_inches=bbox)
-        figure.savefig(svg, metadata={"Date": None}, bbox_inches=bbox)
+    rc = {"svg.hashsalt": SVG_SALT, "svg.fonttype": "path", "savefig.bbox": "standard"}
+    with plt.rc_context(rc):
+        # Constrained layout already fits every artist inside the figure (a test holds each
+        # chart to that), so the whole figure is saved: no tight box to measure per file.
+        figure.savefig(png, dpi=PNG_DPI, metadata={"Software": None})
+        # The layout is final now; the SVG need not run the layout engine again.
+        figure.set_layout_engine("none")
+        figure.savefig(svg, metadata={"Date": None})
     return [png, svg]
-
-
-def _settle(figure: Figure) -> Bbox:
-    """Lay the figure out once and return its tight bounding box (inches), padded.
-
-    Each save would otherwise run the layout engine and measure every text for a tight
-    box again; the figure is finished, so its layout is frozen after this one pass.
-    """
-    figure.draw_without_rendering()
-    bbox = figure.get_tightbbox(figure.canvas.get_renderer())
-    figure.set_layout_engine("none")
-    return bbox.padded(plt.rcParams["savefig.pad_inches"])

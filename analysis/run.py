@@ -13,21 +13,27 @@ output is never lost.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import hashlib
 import json
 import os
 import shutil
 import sys
-import threading
+import tempfile
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from analysis.config import NOTEBOOKS_DIR, PROJECT_ROOT
+from analysis.config import (
+    FONT_WARNED_ENV,
+    NOTEBOOKS_DIR,
+    PROJECT_ROOT,
+    SESSION_CACHE_ENV,
+    safe_name,
+)
 from analysis.errors import InputError
-from analysis.notebook import safe_name
 
 # The notebooks a run executes once each, in this order; `project` runs once per project.
 PROGRAM_NOTEBOOKS = ("overview", "categories", "leverage", "data_quality")
@@ -117,15 +123,16 @@ def _kernel_manager_class():
         def kernel_spec(self) -> KernelSpec:
             if self._kernel_spec is None:
                 self._kernel_spec = KernelSpec(
-                    # Kernels talk over loopback TCP; their start-up warning about it would
-                    # be repeated once per notebook, so only their errors reach the terminal.
+                    # Kernels talk over loopback TCP; their start-up warning about it, and the
+                    # interrupt that precedes their shutdown, would be logged once per notebook.
+                    # A notebook's own errors are in its outputs, not in this log.
                     argv=[
                         sys.executable,
                         "-m",
                         "ipykernel_launcher",
                         "-f",
                         "{connection_file}",
-                        "--IPKernelApp.log_level=ERROR",
+                        "--IPKernelApp.log_level=CRITICAL",
                     ],
                     display_name="Python 3 (ipykernel)",
                     language="python",
@@ -137,7 +144,7 @@ def _kernel_manager_class():
 
 
 def execute(job: Job, build: Path, timeout: int | None = None) -> Outcome:
-    """Execute one notebook into build/notebooks, export its HTML, and return its Outcome."""
+    """Execute one notebook into build/notebooks and return its Outcome."""
     papermill = _papermill()
     outcome = Outcome(job.name, job.template, job.parameters)
     notebook = build / "notebooks" / f"{job.name}.ipynb"
@@ -153,6 +160,9 @@ def execute(job: Job, build: Path, timeout: int | None = None) -> Outcome:
             # Saving the whole notebook (pictures and all) after every cell costs more than
             # the cells of a short notebook; it is written once, when it ends or fails.
             request_save_on_cell_execute=False,
+            # Every output is in once the last cell reports idle; a graceful shutdown would
+            # then wait up to a second per notebook for the kernel to exit by itself.
+            shutdown_kernel="immediate",
             cwd=str(build),
             execution_timeout=timeout,
         )
@@ -170,16 +180,19 @@ def execute(job: Job, build: Path, timeout: int | None = None) -> Outcome:
         outcome.status = "failed"
         outcome.error = {"cell": None, "ename": type(exc).__name__, "evalue": str(exc)}
     outcome.duration_s = round(time.perf_counter() - started, 3)
-    if notebook.exists():
-        outcome.outputs.append(notebook.relative_to(build).as_posix())
-        html = export_html(notebook, build / "html" / f"{job.name}.html")
-        outcome.outputs.append(html.relative_to(build).as_posix())
-    figures = sorted((build / "figures").glob(f"{job.name}-*"))
-    outcome.outputs += [f.relative_to(build).as_posix() for f in figures]
     return outcome
 
 
-_EXPORT_LOCK = threading.Lock()
+def record_outputs(outcome: Outcome, build: Path) -> Outcome:
+    """Export the executed notebook to HTML and list every file it left, in the Outcome."""
+    notebook = build / "notebooks" / f"{outcome.name}.ipynb"
+    if notebook.exists():
+        outcome.outputs.append(notebook.relative_to(build).as_posix())
+        html = export_html(notebook, build / "html" / f"{outcome.name}.html")
+        outcome.outputs.append(html.relative_to(build).as_posix())
+    figures = sorted((build / "figures").glob(f"{outcome.name}-*"))
+    outcome.outputs += [f.relative_to(build).as_posix() for f in figures]
+    return outcome
 
 
 @functools.cache
@@ -194,8 +207,7 @@ def export_html(notebook: Path, html: Path) -> Path:
     """Write the executed notebook as HTML without input cells (for officials)."""
     import nbformat
 
-    with _EXPORT_LOCK:
-        body, _ = _html_exporter().from_notebook_node(nbformat.read(notebook, as_version=4))
+    body, _ = _html_exporter().from_notebook_node(nbformat.read(notebook, as_version=4))
     html.parent.mkdir(parents=True, exist_ok=True)
     html.write_text(body, encoding="utf-8")
     return html
@@ -234,7 +246,8 @@ def execute_all(
 ) -> list[Outcome]:
     """Execute the jobs, `workers` at a time; a failing notebook does not stop the others.
 
-    `meanwhile`, if given, runs on this thread once the first kernels are starting.
+    `meanwhile`, if given, runs on this thread once the first kernels are starting. This
+    thread also exports each finished notebook, so a worker goes straight to the next one.
     """
     outcomes: dict[str, Outcome] = {}
     with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -245,7 +258,7 @@ def execute_all(
             while running:
                 finished, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in finished:
-                    outcome = future.result()
+                    outcome = record_outputs(future.result(), build)
                     running.pop(future)
                     outcomes[outcome.name] = outcome
                     progress.finished(outcome)
@@ -357,12 +370,26 @@ def _swap_in(build: Path, out: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+@contextlib.contextmanager
+def _environment(values: dict[str, str]):
+    """Set environment variables (inherited by the kernels started meanwhile), then restore."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 def _warn_once_about_fonts(lang: str) -> None:
-    """Say a missing CJK font here, once, and let the kernels (our children) stay quiet."""
-    from analysis.fonts import WARNED_ENV, chart_lang
+    """Say a missing CJK font here, once; the kernels (our children) were told not to."""
+    from analysis.fonts import chart_lang
 
     chart_lang(lang)
-    os.environ[WARNED_ENV] = "1"
 
 
 def run(
@@ -374,6 +401,7 @@ def run(
     stream=None,
 ) -> dict[str, object]:
     """Run every notebook and return the manifest; raise InputError for unusable data."""
+    from analysis.cache import write_cache
     from analysis.export import measure_tables, write_csv, write_workbook
     from analysis.load import load
     from analysis.measures import measure
@@ -385,7 +413,6 @@ def run(
     out = out.resolve()
     _check_out_folder(out)
     ds = load(data)  # unusable input stops here, before any notebook starts
-    _warn_once_about_fonts(lang)
     source = Path(ds.source).resolve()
     workers = max(1, jobs or len(os.sched_getaffinity(0)))
     build = out.with_name(f".{out.name}.building-{os.getpid()}")
@@ -393,11 +420,16 @@ def run(
     for folder in ("notebooks", "html", "figures", "tables"):
         (build / folder).mkdir(parents=True)
     try:
-        findings = check(ds)
         written: list[Path] = []
+        findings = []
+        cache = Path(tempfile.mkdtemp(prefix="fund-analysis-")) / "session.pickle"
 
-        def write_tables() -> None:  # while the kernels start, on the otherwise idle thread
-            tables = measure_tables(measure(ds), findings, reconciliation(ds))
+        def meanwhile() -> None:  # while the kernels start, on the otherwise idle thread
+            _warn_once_about_fonts(lang)
+            findings.append(check(ds))
+            measures = measure(ds)
+            write_cache(cache, data_parameter, ds, measures, findings[0])
+            tables = measure_tables(measures, findings[0], reconciliation(ds))
             written.extend(write_csv(tables, build / "tables"))
             summary_xlsx = build / "tables" / "summary.xlsx"
             written.append(write_workbook(tables, summary_xlsx, lang, ds.categories))
@@ -406,9 +438,14 @@ def run(
         job_list = plan(ds, data_parameter, lang, project_notebooks)
         progress = Progress(len(job_list), stream)
         try:
-            outcomes = execute_all(job_list, build, workers, progress, meanwhile=write_tables)
+            # The driver says a missing CJK font itself (in `meanwhile`), once; and leaves
+            # the data it measured for the kernels it starts.
+            kernel_env = {FONT_WARNED_ENV: "1", SESSION_CACHE_ENV: str(cache)}
+            with _environment(kernel_env):
+                outcomes = execute_all(job_list, build, workers, progress, meanwhile=meanwhile)
         finally:
             progress.close()
+            shutil.rmtree(cache.parent, ignore_errors=True)
         failed = [o for o in outcomes if o.status != "ok"]
         manifest = {
             "status": "failed" if failed else "ok",
@@ -418,7 +455,7 @@ def run(
             "data": {
                 "source": str(source),
                 "files": {p.name: sha256(p) for p in input_files(source)},
-                "findings": summary(findings),
+                "findings": summary(findings[0]),
             },
             "packages": package_versions(),
             "git_commit": git_commit(),

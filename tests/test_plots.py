@@ -679,6 +679,19 @@ def test_saved_files_are_byte_identical_for_the_same_data(tmp_path, seed, chart)
         assert "Software" not in png.info
 
 
+@pytest.mark.parametrize("data", ["seed", "many"])
+@pytest.mark.parametrize("chart", list(CHARTS))
+def test_every_artist_lies_inside_the_figure(request, data, chart):
+    """save() writes the whole figure rather than measuring a tight box for each file:
+    that clips nothing only while the layout keeps every label inside the figure."""
+    figure = CHARTS[chart](request.getfixturevalue(data)).figure
+    figure.draw_without_rendering()
+    box = figure.get_tightbbox(figure.canvas.get_renderer())
+    width, height = figure.get_size_inches()
+    assert box.x0 >= 0 and box.y0 >= 0, box
+    assert box.x1 <= width + 1e-9 and box.y1 <= height + 1e-9, (box, width, height)
+
+
 def test_charts_save_nothing_by_themselves(tmp_path, seed, monkeypatch):
     monkeypatch.chdir(tmp_path)
     for draw in CHARTS.values():

@@ -349,3 +349,31 @@ def test_papermill_cli_from_any_working_directory(tmp_path):
     executed = nbformat.read(out, as_version=4)
     text = json.dumps([c.get("outputs", []) for c in executed.cells], ensure_ascii=False)
     assert "1 : 3.62" in text and "Leverage" in text
+
+
+def test_the_session_cache_serves_only_the_same_data_and_filters(tmp_path, monkeypatch):
+    from analysis.cache import read_cache, write_cache
+    from analysis.config import SESSION_CACHE_ENV
+    from analysis.notebook import open_session
+    from analysis.rules import check
+
+    ds = load()
+    path = tmp_path / "session.pickle"
+    write_cache(path, "", ds, measure(ds), check(ds))
+    monkeypatch.setenv(SESSION_CACHE_ENV, str(path))
+    assert read_cache(("", "", 0)) is not None
+    assert read_cache(("", "县域创新跃升计划", 0)) is None  # a filtered notebook loads itself
+    assert read_cache(("/elsewhere", "", 0)) is None
+    cached = open_session()
+    monkeypatch.delenv(SESSION_CACHE_ENV)
+    fresh = open_session()
+    pd.testing.assert_frame_equal(cached.measures.projects, fresh.measures.projects)
+    pd.testing.assert_frame_equal(cached.findings, fresh.findings)
+
+
+def test_a_run_leaves_no_cache_behind(english_run, tmp_path):
+    import tempfile
+
+    _, out, _ = english_run
+    assert not list(out.rglob("*.pickle"))
+    assert not list(Path(tempfile.gettempdir()).glob("fund-analysis-*/session.pickle"))
