@@ -41,8 +41,8 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.errors import InputError
-from analysis.load import _as_utf8, category_lookup
-from analysis.rules import TOLERANCE_FEN_PER_FIGURE
+from analysis.facts import TOLERANCE_FEN_PER_FIGURE
+from analysis.load import as_utf8, category_lookup
 from analysis.vocabulary import (
     CATEGORIES,
     DEFAULT_UNIT,
@@ -275,7 +275,7 @@ def read_report(path: str | Path) -> list[Paragraph]:
             data = path.read_bytes()
         except OSError as exc:
             raise InputError("missing_file", path, found=exc.strerror) from None
-        texts, word = _as_utf8(data, path).decode("utf-8").splitlines(), "line"
+        texts, word = as_utf8(data, path).decode("utf-8").splitlines(), "line"
     paragraphs = [Paragraph(f"{word} {i}", t) for i, t in enumerate(texts, 1) if t.strip()]
     if not paragraphs:
         raise InputError("empty_file", path, expected="a report's text")

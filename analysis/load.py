@@ -182,7 +182,7 @@ def read_csv_text(path: Path) -> pd.DataFrame:
         # a GBK file (or any trouble) fails here and takes the careful path below.
         table = _read_text(utf8)
     except Exception:
-        utf8 = _as_utf8(data, path)
+        utf8 = as_utf8(data, path)
         try:
             table = _read_text(utf8)
         except Exception:  # pyarrow's parse errors carry no row number; find it ourselves
@@ -219,7 +219,7 @@ def _count_newlines(data: bytes) -> int:
     return sum(int(np.count_nonzero(view[i : i + step] == 10)) for i in range(0, len(view), step))
 
 
-def _as_utf8(data: bytes, path: Path) -> bytes:
+def as_utf8(data: bytes, path: Path) -> bytes:
     """Return the file's bytes as UTF-8, detecting UTF-8 (with or without BOM) or GB18030."""
     data = _without_bom(data, path)
     try:

@@ -21,8 +21,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from analysis.facts import fen
 from analysis.load import Dataset, first_rows, id_codes, spread
-from analysis.rules import fen
 from analysis.vocabulary import FEN_PER_WAN, GROUPS, UNALLOCATED, UNKNOWN_GROUP
 
 AMOUNTS = ["special", "self_raised", "total"]

@@ -191,7 +191,7 @@ class Session:
 
     def reconciliation(self) -> pd.DataFrame:
         """Return the reconciliation table (declared against summed) for people."""
-        return self.table(reconciliation(self.ds).drop(columns=["source_row"]))
+        return self.table(reconciliation(self.ds).drop(columns=["program", "year", "source_row"]))
 
     def chart(self, drawn, name: str, numbers: pd.DataFrame | None = None) -> pd.DataFrame | None:
         """Show a drawn chart (Axes or Figure), save it if asked, and return its numbers.

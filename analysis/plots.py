@@ -33,13 +33,13 @@ from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from analysis import fonts
+from analysis.facts import fen
 from analysis.fonts import ChartStyle
 from analysis.labels import category_names, group_names, label
 from analysis.measures import Measures, exact_sum, ratio, with_ratios
 from analysis.present import leverage as leverage_text
 from analysis.present import percent as percent_text
 from analysis.present import wan
-from analysis.rules import fen
 from analysis.vocabulary import CATEGORIES, FEN_PER_WAN, GROUPS, UNALLOCATED, UNKNOWN_GROUP
 
 # Okabe & Ito's palette, made to be told apart with every common colour-vision deficiency.

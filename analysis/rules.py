@@ -12,20 +12,17 @@ from __future__ import annotations
 
 import string
 from collections.abc import Callable
-from dataclasses import dataclass, fields
-from functools import cached_property
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from analysis.load import Dataset, first_rows, id_codes, is_first
-from analysis.vocabulary import FEN_PER_WAN
+from analysis.facts import TOLERANCE_FEN_PER_FIGURE, Facts, fen
+from analysis.load import Dataset, is_first
+from analysis.present import tolerance, wan
 
 ERROR = "error"
 WARNING = "warning"
-
-# Half of the last printed digit (0.01 万元), in 分, for each figure in a sum.
-TOLERANCE_FEN_PER_FIGURE = 5_000
 
 # A note that starts with one of these words marks a figure corrected by hand.
 CORRECTION_PATTERN = r"^\s*(?:更正|已更正|修正|勘误|corrected|correction)"
@@ -59,11 +56,6 @@ class Rule:
     find: Callable[[Dataset], pd.DataFrame]
 
 
-def fen(wan: pd.Series | np.ndarray) -> np.ndarray:
-    """Return 万元 amounts as whole 分 (float, NaN kept), for exact sums and comparisons."""
-    return np.rint(np.asarray(wan, dtype=np.float64) * FEN_PER_WAN)
-
-
 def _hits(table: pd.DataFrame, mask: np.ndarray | pd.Series, file: str, **columns) -> pd.DataFrame:
     """Return the rows of table where mask holds, shaped as raw findings."""
     mask = np.asarray(mask, dtype=bool)
@@ -85,83 +77,6 @@ def _masked(values: pd.Series | np.ndarray, mask: np.ndarray) -> np.ndarray:
     if isinstance(values, pd.Series):
         return values[mask].to_numpy()
     return np.asarray(values)[mask]
-
-
-# Several rules need the same facts about a million budget lines (which project each
-# belongs to, their sums per project, their categories as numbers). check() hands every
-# rule a _Checked, which works each fact out once, on first use; a rule called on a plain
-# Dataset gets one of its own.
-
-
-@dataclass(frozen=True)
-class _Checked(Dataset):
-    """The data set, with what several rules need worked out once per check."""
-
-    @classmethod
-    def of(cls, ds: Dataset) -> _Checked:
-        """Return the data set as a _Checked (itself if it already is one)."""
-        if isinstance(ds, cls):
-            return ds
-        return cls(**{f.name: getattr(ds, f.name) for f in fields(ds)})
-
-    @cached_property
-    def _ids(self) -> tuple[np.ndarray, np.ndarray]:
-        return id_codes(self.projects["project_id"], self.lines["project_id"])
-
-    @property
-    def project_codes(self) -> np.ndarray:
-        """Each project row's id as an integer (0..k-1 in order of first appearance)."""
-        return self._ids[0]
-
-    @property
-    def line_codes(self) -> np.ndarray:
-        """Each line's project id as an integer; k or more where no project has it."""
-        return self._ids[1]
-
-    @cached_property
-    def first_rows(self) -> np.ndarray:
-        """The first project row of each id, in order: what drop_duplicates keeps."""
-        return first_rows(self.project_codes)
-
-    @cached_property
-    def first_projects(self) -> pd.DataFrame:
-        """The projects without repeated ids (as drop_duplicates("project_id") keeps them).
-
-        Only the columns the rules read: copying long titles for nothing costs time.
-        """
-        if len(self.first_rows) == len(self.projects):
-            return self.projects
-        columns = ["project_id", "organization", "program", "year", "special", "total"]
-        return self.projects[[*columns, "source_row"]].iloc[self.first_rows]
-
-    @cached_property
-    def line_sums(self) -> dict[str, np.ndarray]:
-        """Per project id code: the lines' summed total and special in 分 and their number."""
-        codes = self.line_codes
-        size = max(codes.max(initial=-1), self.project_codes.max(initial=-1)) + 1
-        return {
-            "total": np.bincount(codes, fen(self.lines["total"]), minlength=size),
-            "special": np.bincount(codes, fen(self.lines["special"]), minlength=size),
-            "n": np.bincount(codes, minlength=size),
-        }
-
-    @cached_property
-    def line_categories(self) -> tuple[np.ndarray, pd.Index]:
-        """Each line's category as a number, and the distinct categories (missing included)."""
-        return pd.factorize(self.lines["category"], use_na_sentinel=False)
-
-    @cached_property
-    def program_sums(self) -> pd.DataFrame:
-        """Per declared program and year: declared and summed special (R11 and R14 read it)."""
-        return _program_sums(self)
-
-    @cached_property
-    def organizations(self) -> pd.Series:
-        """Each project id's organization (from its first row), for naming who a finding is."""
-        first = self.first_projects
-        # An object index keeps its hash table between lookups; a pyarrow one rebuilds it.
-        ids = pd.Index(first["project_id"].to_numpy(dtype=object), dtype=object)
-        return pd.Series(first["organization"].array, index=ids)
 
 
 # --- the rules' functions ------------------------------------------------------------
@@ -188,23 +103,26 @@ def _negative_amounts(ds: Dataset) -> pd.DataFrame:
             negative = fen(table[column]) < 0
             if name == "projects":  # a derived figure is negative only because of another rule
                 negative &= ~table["derived"].str.contains(column, regex=False).to_numpy()
-            found.append(_hits(table, negative, f"{name}.csv", column=column, value=table[column]))
+            who = {"organization": table["organization"]} if "organization" in table else {}
+            found.append(
+                _hits(table, negative, f"{name}.csv", column=column, value=table[column], **who)
+            )
     return pd.concat(found, ignore_index=True)
 
 
 def _duplicate_projects(ds: Dataset) -> pd.DataFrame:
-    repeated = ~is_first(_Checked.of(ds).project_codes)
+    repeated = ~is_first(Facts.of(ds).project_codes)
     return _hits(ds.projects, repeated, "projects.csv", column="project_id")
 
 
 def _orphan_lines(ds: Dataset) -> pd.DataFrame:
-    checked = _Checked.of(ds)
+    checked = Facts.of(ds)
     orphan = checked.line_codes >= len(checked.first_rows)
     return _hits(ds.lines, orphan, "budget_lines.csv", column="project_id")
 
 
 def _unknown_categories(ds: Dataset) -> pd.DataFrame:
-    codes, categories = _Checked.of(ds).line_categories
+    codes, categories = Facts.of(ds).line_categories
     unknown = ~categories.isin(ds.categories["code"])[codes]
     lines = ds.lines
     return _hits(
@@ -254,66 +172,42 @@ def _total_unknown(ds: Dataset) -> pd.DataFrame:
     return _hits(p, p["total"].isna(), "projects.csv", column="total")
 
 
+def _unreconciled(ds: Dataset, level: str, figure: str) -> pd.DataFrame:
+    """Return the reconciliation rows of one level and figure whose sums are off."""
+    table = Facts.of(ds).reconciliation
+    return table[table["level"].eq(level).to_numpy() & table["figure"].eq(figure).to_numpy()]
+
+
 def _lines_disagree(ds: Dataset, column: str) -> pd.DataFrame:
-    checked = _Checked.of(ds)
-    p = checked.first_projects
-    # The first rows are in code order, so code i's sums belong to row i of p.
-    sums = checked.line_sums
-    n = sums["n"][: len(p)].astype(np.float64)
-    n[n == 0] = np.nan  # a project without lines has nothing to reconcile
-    summed = np.where(np.isnan(n), np.nan, sums[column][: len(p)])
-    tolerance = TOLERANCE_FEN_PER_FIGURE * n
-    declared = fen(p[column])
-    off = ~np.isnan(summed) & ~np.isnan(declared) & (np.abs(summed - declared) > tolerance)
+    rows = _unreconciled(ds, "project", column)
     return _hits(
-        p,
-        off,
+        rows.assign(project_id=rows["key"]),
+        ~rows["ok"].to_numpy(),
         "projects.csv × budget_lines.csv",
         column=column,
-        value=summed / FEN_PER_WAN,
-        expected=p[column],
-        diff=(summed - declared) / FEN_PER_WAN,
-        tolerance=tolerance / FEN_PER_WAN,
+        organization=rows["organization"],
+        value=rows["summed"],
+        expected=rows["declared"],
+        diff=rows["difference"],
+        tolerance=rows["tolerance"],
     )
-
-
-def _program_sums(ds: Dataset) -> pd.DataFrame:
-    """Return per declared program and year: declared and summed special in 分, project count."""
-    projects = _Checked.of(ds).first_projects
-    summed = (
-        pd.DataFrame(
-            {
-                "program": projects["program"],
-                "year": projects["year"],
-                "special": fen(projects["special"]),
-            }
-        )
-        .groupby(["program", "year"], sort=False)
-        .agg(summed=("special", "sum"), n=("special", "size"))
-    )
-    declared = ds.programs.set_index(["program", "year"])
-    return declared.join(summed, how="left")
 
 
 def _program_special_disagrees(ds: Dataset) -> pd.DataFrame:
-    if ds.programs.empty:
-        return _hits(ds.programs, np.zeros(0, bool), "programs.csv")
-    sums = _Checked.of(ds).program_sums.reset_index()
-    tolerance = TOLERANCE_FEN_PER_FIGURE * sums["n"].fillna(0).to_numpy()
-    declared = fen(sums["special_total"])
-    summed = sums["summed"].fillna(0).to_numpy()
-    off = sums["n"].notna().to_numpy() & (np.abs(summed - declared) > tolerance)
+    rows = _unreconciled(ds, "program", "special")
+    # A declared program without projects is R14's, not a sum that is off.
+    off = ~rows["ok"].to_numpy() & (rows["n_summed"].to_numpy() > 0)
     return _hits(
-        sums,
+        rows,
         off,
         "programs.csv × projects.csv",
         column="special_total",
-        value=summed / FEN_PER_WAN,
-        expected=sums["special_total"],
-        diff=(summed - declared) / FEN_PER_WAN,
-        tolerance=tolerance / FEN_PER_WAN,
-        program=sums["program"],
-        year=sums["year"],
+        value=rows["summed"],
+        expected=rows["declared"],
+        diff=rows["difference"],
+        tolerance=rows["tolerance"],
+        program=rows["program"],
+        year=rows["year"],
     )
 
 
@@ -337,7 +231,7 @@ def _undeclared_programs(ds: Dataset) -> pd.DataFrame:
 
 
 def _programs_without_projects(ds: Dataset) -> pd.DataFrame:
-    sums = _Checked.of(ds).program_sums.reset_index()
+    sums = Facts.of(ds).program_sums
     empty = sums["n"].isna().to_numpy()
     return _hits(
         sums, empty, "programs.csv", column="program", program=sums["program"], year=sums["year"]
@@ -360,7 +254,7 @@ def _execution_over_budget(ds: Dataset) -> pd.DataFrame:
 
 def _no_breakdown(ds: Dataset) -> pd.DataFrame:
     p = ds.projects
-    checked = _Checked.of(ds)
+    checked = Facts.of(ds)
     bare = checked.line_sums["n"][checked.project_codes] == 0
     return _hits(p, bare, "projects.csv × budget_lines.csv", column="project_id", value=p["total"])
 
@@ -389,7 +283,7 @@ def _corrected_figures(ds: Dataset) -> pd.DataFrame:
 
 def _repeated_categories(ds: Dataset) -> pd.DataFrame:
     lines = ds.lines
-    checked = _Checked.of(ds)
+    checked = Facts.of(ds)
     category = checked.line_categories[0]
     pair = checked.line_codes * (category.max(initial=0) + 1) + category
     repeated = pd.Series(pair).duplicated(keep="first").to_numpy()
@@ -402,10 +296,8 @@ def _repeated_categories(ds: Dataset) -> pd.DataFrame:
 
 _WHO_ZH = "{project_id}（{organization}）"
 _WHO_EN = "{project_id} ({organization})"
-_SUM_ZH = "合计 {value} 与申报数 {expected} 不符，相差 {diff}，超出容差 {tolerance}"
-_SUM_EN = (
-    "sums to {value} but {expected} is declared, off by {diff}, beyond the {tolerance} tolerance"
-)
+_OFF_ZH = "，相差 {diff}，超出容差 {tolerance}"
+_OFF_EN = ": off by {diff}, beyond the {tolerance} tolerance"
 
 RULES: tuple[Rule, ...] = (
     Rule("R01", "negative_amount", ERROR, ("projects.csv", "budget_lines.csv", "programs.csv"),
@@ -441,16 +333,20 @@ RULES: tuple[Rule, ...] = (
          _WHO_EN + ": neither total nor self-raised is given, and no budget lines determine them",
          _total_unknown),
     Rule("R09", "lines_total_mismatch", ERROR, ("projects.csv", "budget_lines.csv"),
-         _WHO_ZH + "：各科目预算" + _SUM_ZH + "（项目总预算）",
-         _WHO_EN + ": the budget lines' total " + _SUM_EN + " (project total)",
+         _WHO_ZH + "：各科目预算合计 {value}，与项目总预算 {expected} 不符" + _OFF_ZH,
+         _WHO_EN + ": the budget lines add up to {value} but the project total is {expected}"
+         + _OFF_EN,
          lambda ds: _lines_disagree(ds, "total")),
     Rule("R10", "lines_special_mismatch", ERROR, ("projects.csv", "budget_lines.csv"),
-         _WHO_ZH + "：各科目专项经费" + _SUM_ZH + "（项目专项资金）",
-         _WHO_EN + ": the lines' special parts " + _SUM_EN + " (project special fund)",
+         _WHO_ZH + "：各科目专项经费合计 {value}，与项目专项资金 {expected} 不符" + _OFF_ZH,
+         _WHO_EN + ": the lines' special parts add up to {value} but the project's special fund"
+         " is {expected}" + _OFF_EN,
          lambda ds: _lines_disagree(ds, "special")),
     Rule("R11", "program_special_mismatch", ERROR, ("programs.csv", "projects.csv"),
-         "{program}（{year} 年）：各项目专项资金" + _SUM_ZH + "（计划专项资金总额）",
-         "{program} ({year}): the projects' special funds " + _SUM_EN + " (program total)",
+         "{program}（{year} 年）：各项目专项资金合计 {value}，与计划专项资金总额 {expected} 不符"
+         + _OFF_ZH,
+         "{program} ({year}): the projects' special funds add up to {value} but the program"
+         " declares {expected}" + _OFF_EN,
          _program_special_disagrees),
     Rule("R12", "duplicate_program", ERROR, ("programs.csv",),
          "{program}（{year} 年）在计划表中出现多次",
@@ -499,7 +395,7 @@ def rules_table() -> pd.DataFrame:
 
 def check(ds: Dataset) -> pd.DataFrame:
     """Return every finding of every rule, errors first, as a table (FINDING_COLUMNS)."""
-    ds = _Checked.of(ds)
+    ds = Facts.of(ds)
     found = []
     for rule in RULES:
         hits = rule.find(ds)
@@ -525,7 +421,7 @@ def check(ds: Dataset) -> pd.DataFrame:
 
 
 def _messages(hits: pd.DataFrame, template: str) -> np.ndarray:
-    """Return the template filled in for each finding, amounts as 万元 with 2 decimals."""
+    """Return the template filled in for each finding, amounts in 万元 as people read them."""
     # Column by column rather than row by row: thousands of findings (a province's
     # projects without lines, say) are then a few joins of text arrays, and each field
     # formats each distinct value once.
@@ -565,8 +461,10 @@ def _shown(key: str, value: object) -> str:
         return "—"
     if key == "rate":
         return f"{value:.0%}"
+    if key == "tolerance":  # n × 0.005: three decimals, or 0.035 would show as 0.04
+        return f"{tolerance(value)} 万元"
     if key in _AMOUNTS and isinstance(value, int | float | np.number):
-        return f"{value:,.2f} 万元"
+        return f"{wan(value)} 万元"
     return str(value)
 
 

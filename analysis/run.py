@@ -163,7 +163,9 @@ def execute(job: Job, build: Path, timeout: int | None = None) -> Outcome:
             # Every output is in once the last cell reports idle; a graceful shutdown would
             # then wait up to a second per notebook for the kernel to exit by itself.
             shutdown_kernel="immediate",
-            cwd=str(build),
+            # The kernel starts in the report folder being built. Not papermill's cwd=,
+            # which changes this whole process's directory while notebooks run in threads.
+            resources={"metadata": {"path": str(build)}},
             execution_timeout=timeout,
         )
         outcome.status = "ok"

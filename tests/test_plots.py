@@ -23,11 +23,11 @@ from matplotlib import colors as mcolors
 from PIL import Image
 
 from analysis import fonts, plots
+from analysis.facts import fen
 from analysis.labels import category_names, group_names, label
 from analysis.load import load
 from analysis.measures import measure
 from analysis.present import leverage, percent, wan
-from analysis.rules import fen
 from analysis.vocabulary import CATEGORIES
 from tests.conftest import write_tables
 

@@ -377,3 +377,9 @@ def test_a_run_leaves_no_cache_behind(english_run, tmp_path):
     _, out, _ = english_run
     assert not list(out.rglob("*.pickle"))
     assert not list(Path(tempfile.gettempdir()).glob("fund-analysis-*/session.pickle"))
+
+
+def test_a_run_leaves_the_working_directory_alone(tmp_path, fake_templates, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert run_module.command(args(tmp_path / "out")) == 0
+    assert Path.cwd() == tmp_path

@@ -1,0 +1,122 @@
+"""What several checks need to know about a data set, worked out once.
+
+Matching a million budget lines to their projects, summing them per project, numbering
+their categories: several rules need each of these, and so does the reconciliation
+table. `Facts.of(ds)` works each out on first use and keeps it; everything here is in
+whole 分 so that sums and comparisons are exact.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from analysis.load import Dataset, first_rows, id_codes
+from analysis.vocabulary import FEN_PER_WAN
+
+# Half of the last printed digit (0.01 万元), in 分, for each figure in a sum.
+TOLERANCE_FEN_PER_FIGURE = 5_000
+
+
+def fen(wan: pd.Series | np.ndarray) -> np.ndarray:
+    """Return 万元 amounts as whole 分 (float, NaN kept), for exact sums and comparisons."""
+    return np.rint(np.asarray(wan, dtype=np.float64) * FEN_PER_WAN)
+
+
+# Several rules need the same facts about a million budget lines (which project each
+# belongs to, their sums per project, their categories as numbers). check() hands every
+# rule a Facts, which works each fact out once, on first use; a rule called on a plain
+# Dataset gets one of its own.
+
+
+@dataclass(frozen=True)
+class Facts(Dataset):
+    """The data set, with what several rules need worked out once per check."""
+
+    @classmethod
+    def of(cls, ds: Dataset) -> Facts:
+        """Return the data set as a Facts (itself if it already is one)."""
+        if isinstance(ds, cls):
+            return ds
+        return cls(**{f.name: getattr(ds, f.name) for f in fields(ds)})
+
+    @cached_property
+    def _ids(self) -> tuple[np.ndarray, np.ndarray]:
+        return id_codes(self.projects["project_id"], self.lines["project_id"])
+
+    @property
+    def project_codes(self) -> np.ndarray:
+        """Each project row's id as an integer (0..k-1 in order of first appearance)."""
+        return self._ids[0]
+
+    @property
+    def line_codes(self) -> np.ndarray:
+        """Each line's project id as an integer; k or more where no project has it."""
+        return self._ids[1]
+
+    @cached_property
+    def first_rows(self) -> np.ndarray:
+        """The first project row of each id, in order: what drop_duplicates keeps."""
+        return first_rows(self.project_codes)
+
+    @cached_property
+    def first_projects(self) -> pd.DataFrame:
+        """The projects without repeated ids (as drop_duplicates("project_id") keeps them).
+
+        Only the columns the rules read: copying long titles for nothing costs time.
+        """
+        if len(self.first_rows) == len(self.projects):
+            return self.projects
+        columns = ["project_id", "organization", "program", "year", "special", "total"]
+        return self.projects[[*columns, "source_row"]].iloc[self.first_rows]
+
+    @cached_property
+    def line_sums(self) -> dict[str, np.ndarray]:
+        """Per project id code: the lines' summed total and special in 分 and their number."""
+        codes = self.line_codes
+        size = max(codes.max(initial=-1), self.project_codes.max(initial=-1)) + 1
+        return {
+            "total": np.bincount(codes, fen(self.lines["total"]), minlength=size),
+            "special": np.bincount(codes, fen(self.lines["special"]), minlength=size),
+            "n": np.bincount(codes, minlength=size),
+        }
+
+    @cached_property
+    def line_categories(self) -> tuple[np.ndarray, pd.Index]:
+        """Each line's category as a number, and the distinct categories (missing included)."""
+        return pd.factorize(self.lines["category"], use_na_sentinel=False)
+
+    @cached_property
+    def program_sums(self) -> pd.DataFrame:
+        """Per declared program and year: declared and summed special (R11 and R14 read it)."""
+        projects = self.first_projects
+        summed = (
+            pd.DataFrame(
+                {
+                    "program": projects["program"],
+                    "year": projects["year"],
+                    "special": fen(projects["special"]),
+                }
+            )
+            .groupby(["program", "year"], sort=False)
+            .agg(summed=("special", "sum"), n=("special", "size"))
+        )
+        return self.programs.join(summed, on=["program", "year"], how="left")
+
+    @cached_property
+    def reconciliation(self) -> pd.DataFrame:
+        """The reconciliation table (see analysis.reconcile)."""
+        from analysis.reconcile import reconciliation
+
+        return reconciliation(self)
+
+    @cached_property
+    def organizations(self) -> pd.Series:
+        """Each project id's organization (from its first row), for naming who a finding is."""
+        first = self.first_projects
+        # An object index keeps its hash table between lookups; a pyarrow one rebuilds it.
+        ids = pd.Index(first["project_id"].to_numpy(dtype=object), dtype=object)
+        return pd.Series(first["organization"].array, index=ids)
