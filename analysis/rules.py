@@ -20,6 +20,8 @@ import pandas as pd
 from analysis.facts import TOLERANCE_FEN_PER_FIGURE, Facts, fen
 from analysis.load import Dataset, is_first
 from analysis.present import tolerance, wan
+from analysis.reconcile import compare, line_counts, project_figures
+from analysis.vocabulary import FEN_PER_WAN
 
 ERROR = "error"
 WARNING = "warning"
@@ -172,42 +174,44 @@ def _total_unknown(ds: Dataset) -> pd.DataFrame:
     return _hits(p, p["total"].isna(), "projects.csv", column="total")
 
 
-def _unreconciled(ds: Dataset, level: str, figure: str) -> pd.DataFrame:
-    """Return the reconciliation rows of one level and figure whose sums are off."""
-    table = Facts.of(ds).reconciliation
-    return table[table["level"].eq(level).to_numpy() & table["figure"].eq(figure).to_numpy()]
-
-
 def _lines_disagree(ds: Dataset, column: str) -> pd.DataFrame:
-    rows = _unreconciled(ds, "project", column)
+    facts = Facts.of(ds)
+    p = facts.first_projects
+    n = line_counts(facts)
+    _, compared, declared, summed = next(f for f in project_figures(facts) if f[0] == column)
+    difference, tolerance, ok = compare(declared, summed, n)
+    off = compared & ~ok & ~np.isnan(declared)
     return _hits(
-        rows.assign(project_id=rows["key"]),
-        ~rows["ok"].to_numpy(),
+        p,
+        off,
         "projects.csv × budget_lines.csv",
         column=column,
-        organization=rows["organization"],
-        value=rows["summed"],
-        expected=rows["declared"],
-        diff=rows["difference"],
-        tolerance=rows["tolerance"],
+        value=summed / FEN_PER_WAN,
+        expected=p[column],
+        diff=difference / FEN_PER_WAN,
+        tolerance=tolerance / FEN_PER_WAN,
     )
 
 
 def _program_special_disagrees(ds: Dataset) -> pd.DataFrame:
-    rows = _unreconciled(ds, "program", "special")
+    sums = Facts.of(ds).program_sums
+    n = sums["n"].fillna(0).to_numpy()
+    difference, tolerance, ok = compare(
+        fen(sums["special_total"]), sums["summed"].fillna(0).to_numpy(), n
+    )
     # A declared program without projects is R14's, not a sum that is off.
-    off = ~rows["ok"].to_numpy() & (rows["n_summed"].to_numpy() > 0)
+    off = ~ok & (n > 0)
     return _hits(
-        rows,
+        sums,
         off,
         "programs.csv × projects.csv",
         column="special_total",
-        value=rows["summed"],
-        expected=rows["declared"],
-        diff=rows["difference"],
-        tolerance=rows["tolerance"],
-        program=rows["program"],
-        year=rows["year"],
+        value=sums["summed"] / FEN_PER_WAN,
+        expected=sums["special_total"],
+        diff=difference / FEN_PER_WAN,
+        tolerance=tolerance / FEN_PER_WAN,
+        program=sums["program"],
+        year=sums["year"],
     )
 
 
