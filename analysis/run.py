@@ -387,11 +387,12 @@ def _environment(values: dict[str, str]):
                 os.environ[name] = value
 
 
-def _warn_once_about_fonts(lang: str) -> None:
-    """Say a missing CJK font here, once; the kernels (our children) were told not to."""
-    from analysis.fonts import chart_lang
+def _warn_once_about_fonts(lang: str, stream) -> None:
+    """Say a missing CJK font here, once, in one line; the kernels were told not to."""
+    from analysis.fonts import INSTALL_HINT, find_cjk_font
 
-    chart_lang(lang)
+    if lang == "zh" and find_cjk_font() is None:
+        print(f"fund-analysis: {INSTALL_HINT}", file=stream, flush=True)
 
 
 def run(
@@ -427,7 +428,7 @@ def run(
         cache = Path(tempfile.mkdtemp(prefix="fund-analysis-")) / "session.pickle"
 
         def meanwhile() -> None:  # while the kernels start, on the otherwise idle thread
-            _warn_once_about_fonts(lang)
+            _warn_once_about_fonts(lang, stream)
             findings.append(check(ds))
             measures = measure(ds)
             write_cache(cache, data_parameter, ds, measures, findings[0])

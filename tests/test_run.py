@@ -383,3 +383,13 @@ def test_a_run_leaves_the_working_directory_alone(tmp_path, fake_templates, monk
     monkeypatch.chdir(tmp_path)
     assert run_module.command(args(tmp_path / "out")) == 0
     assert Path.cwd() == tmp_path
+
+
+def test_a_missing_cjk_font_is_said_once(tmp_path, fake_templates, monkeypatch, capsys):
+    from analysis import fonts
+
+    monkeypatch.setattr(fonts, "installed_families", lambda: {"DejaVu Sans"})
+    assert run_module.command(args(tmp_path / "out")) == 0
+    err = capsys.readouterr().err.splitlines()
+    said = [line for line in err if "fonts-noto-cjk" in line]
+    assert len(said) == 1 and said[0].startswith("fund-analysis: ")
