@@ -8,17 +8,19 @@ from pathlib import Path
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = PACKAGE_DIR.parent
 
-# The bundled tables sit in the checkout's data/ folder; an installed wheel carries
-# the same files as the analysis/_data package (see pyproject.toml).
-_CANDIDATES = (PROJECT_ROOT / "data", PACKAGE_DIR / "_data")
+# The package is installed from its checkout (`pip install -e .`, as the Makefile does):
+# the bundled tables and the notebooks are found beside it, from any working directory.
+DATA_DIR = PROJECT_ROOT / "data"
 
 
 def bundled_data_dir() -> Path:
     """Return the folder of the bundled seed tables (the default data set)."""
-    for candidate in _CANDIDATES:
-        if (candidate / "projects.csv").is_file():
-            return candidate
-    raise FileNotFoundError("the bundled data folder is missing from this installation")
+    if not (DATA_DIR / "projects.csv").is_file():
+        raise FileNotFoundError(
+            f"the bundled data is not at {DATA_DIR}: install fund-analysis from its checkout "
+            "(pip install -e .)"
+        )
+    return DATA_DIR
 
 
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
