@@ -17,7 +17,7 @@ from openpyxl.styles import Font
 
 from analysis.labels import LABELS, label
 from analysis.measures import Measures
-from analysis.present import AMOUNT_COLUMNS, PEOPLE_COLUMNS, PERCENT_COLUMNS, for_people
+from analysis.present import PEOPLE_COLUMNS, column_kind, for_people
 
 # file stem -> (sheet name zh, sheet name en)
 SHEETS: dict[str, tuple[str, str]] = {
@@ -31,7 +31,14 @@ SHEETS: dict[str, tuple[str, str]] = {
     "findings": ("数据质量", "Data quality"),
 }
 
-_FORMATS = {"amount": "#,##0.00", "percent": "0.0%", "leverage": '"1 : "#,##0.00', "ratio": "0.00"}
+# present.column_kind -> Excel number format: the look of present's text, as numbers.
+_FORMATS = {
+    "amount": "#,##0.00",
+    "tolerance": "#,##0.000",
+    "percent": "0.0%",
+    "leverage": '"1 : "#,##0.00',
+    "ratio": "0.00",
+}
 
 
 def measure_tables(ms: Measures, findings: pd.DataFrame, reconciliation: pd.DataFrame) -> dict:
@@ -60,17 +67,7 @@ def write_csv(tables: dict[str, pd.DataFrame], folder: Path) -> list[Path]:
 
 
 def _number_format(column: str) -> str | None:
-    if column in AMOUNT_COLUMNS:
-        return _FORMATS["amount"]
-    if column in PERCENT_COLUMNS:
-        return _FORMATS["percent"]
-    if column == "leverage":
-        return _FORMATS["leverage"]
-    if column == "multiplier":
-        return _FORMATS["ratio"]
-    if column == "tolerance":
-        return "#,##0.000"
-    return None
+    return _FORMATS.get(column_kind(column))
 
 
 def write_workbook(

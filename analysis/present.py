@@ -86,18 +86,27 @@ def tolerance(value: object) -> str:
     return "" if _missing(value) else f"{float(value):,.3f}"
 
 
-def _shown(column: str):
+def column_kind(column: str) -> str | None:
+    """Return how a column's numbers are shown: amount, tolerance, percent, leverage, ratio."""
     if column in AMOUNT_COLUMNS:
-        return wan
-    if column == "tolerance":
-        return tolerance
+        return "amount"
     if column in PERCENT_COLUMNS:
-        return percent
-    if column == "leverage":
-        return leverage
-    if column == "multiplier":
-        return multiplier
-    return None
+        return "percent"
+    return {"tolerance": "tolerance", "leverage": "leverage", "multiplier": "ratio"}.get(column)
+
+
+# kind -> the text people read (the Excel summary keeps numbers, with the same look).
+_FORMATTERS = {
+    "amount": wan,
+    "tolerance": tolerance,
+    "percent": percent,
+    "leverage": leverage,
+    "ratio": multiplier,
+}
+
+
+def _shown(column: str):
+    return _FORMATTERS.get(column_kind(column))
 
 
 def for_people(
