@@ -14,7 +14,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from analysis.load import Dataset, first_rows, id_codes
+from analysis.load import Dataset, first_rows, id_codes, numbered
 from analysis.vocabulary import FEN_PER_WAN
 
 # Half of the last printed digit (0.01 万元), in 分, for each figure in a sum.
@@ -74,20 +74,31 @@ class Facts(Dataset):
         return self.projects[[*columns, "source_row"]].iloc[self.first_rows]
 
     @cached_property
+    def line_fen(self) -> dict[str, np.ndarray]:
+        """Each line's total and special in 分."""
+        return {column: fen(self.lines[column]) for column in ("total", "special")}
+
+    @cached_property
     def line_sums(self) -> dict[str, np.ndarray]:
         """Per project id code: the lines' summed total and special in 分 and their number."""
         codes = self.line_codes
         size = max(codes.max(initial=-1), self.project_codes.max(initial=-1)) + 1
         return {
-            "total": np.bincount(codes, fen(self.lines["total"]), minlength=size),
-            "special": np.bincount(codes, fen(self.lines["special"]), minlength=size),
+            **{name: np.bincount(codes, values, minlength=size)
+               for name, values in self.line_fen.items()},
             "n": np.bincount(codes, minlength=size),
-        }
+        }  # fmt: skip
 
     @cached_property
     def line_categories(self) -> tuple[np.ndarray, pd.Index]:
         """Each line's category as a number, and the distinct categories (missing included)."""
         return pd.factorize(self.lines["category"], use_na_sentinel=False)
+
+    @cached_property
+    def line_pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each line's project × category pair as a number (in order of first appearance),
+        and the line where each pair first occurs."""
+        return numbered(self.line_codes, self.line_categories[0])
 
     @cached_property
     def program_sums(self) -> pd.DataFrame:

@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 
 from analysis.config import bundled_data_dir
 from analysis.errors import InputError
+from analysis.parallel import each, together
 from analysis.vocabulary import CATEGORIES, DEFAULT_UNIT, FEN_PER_WAN, UNIT_ALIASES, UNIT_FACTORS
 
 
@@ -128,17 +129,19 @@ def _read_tables(source: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str]]
 
 def _read_folder(folder: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
     names = {p.name.lower(): p for p in folder.iterdir() if p.is_file()}
-    raw: dict[str, pd.DataFrame] = {}
-    files: dict[str, str] = {}
+    found: dict[str, Path] = {}
     for spec in SPECS.values():
         path = names.get(f"{spec.name}.csv")
         if path is None:
             if spec.needed:
                 raise InputError("missing_file", folder / f"{spec.name}.csv")
             continue
-        raw[spec.name] = _checked_columns(read_csv_text(path), spec, str(path))
-        files[spec.name] = str(path)
-    return raw, files
+        found[spec.name] = path
+    tables = each(
+        lambda name: _checked_columns(read_csv_text(found[name]), SPECS[name], str(found[name])),
+        found,
+    )
+    return dict(zip(found, tables, strict=True)), {name: str(path) for name, path in found.items()}
 
 
 def _read_workbook(book: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
@@ -307,9 +310,7 @@ def _checked_columns(table: pd.DataFrame, spec: TableSpec, where: str) -> pd.Dat
         )
     keep = [c for c in (*spec.required, *spec.optional) if c in table.columns]
     rows = table["source_row"].to_numpy()
-    table = table[keep].copy()
-    for column in keep:
-        table[column] = _clean_text(table[column])
+    table = pd.DataFrame(dict(zip(keep, each(lambda c: _clean_text(table[c]), keep), strict=True)))
     table["source_row"] = rows
     filled = table[keep].notna().any(axis=1).to_numpy()
     if not filled.all():  # most tables have no blank rows: spare the copy
@@ -327,10 +328,16 @@ def _column_key(name: object) -> str:
 
 
 def _clean_text(values: pd.Series) -> pd.Series:
-    """Return the column as stripped text with empty cells as NA."""
-    text = values.astype("str").str.strip()
-    empty = text.eq("").to_numpy()
-    return text.where(~empty) if empty.any() else text
+    """Return the column as stripped text with empty cells as NA, in one piece."""
+    cells = pc.utf8_trim_whitespace(pa.array(values.astype("str"), from_pandas=True))
+    empty = pc.equal(cells, "")
+    if pc.any(empty).as_py():
+        cells = pc.if_else(empty, None, cells)
+    # The reader hands a column over in pieces, and every later take of a few rows from a
+    # column in pieces first copies the whole column into one.
+    if isinstance(cells, pa.ChunkedArray):
+        cells = cells.combine_chunks()
+    return pd.Series(pd.array(cells, dtype="str"), index=values.index)
 
 
 # --- parsing values ------------------------------------------------------------------
@@ -483,20 +490,24 @@ def _lines(raw: pd.DataFrame, where: str, categories: pd.DataFrame) -> pd.DataFr
     for column in ("project_id", "category", "total"):
         _required(raw, column, where)
     unit, factors = _units(raw, where)
-    total = _fen(raw, "total", factors, where)
-    special = np.nan_to_num(_fen(raw, "special", factors, where), nan=0.0)
     given = raw["category"]
+    total, special, codes = together(
+        lambda: _fen(raw, "total", factors, where),
+        lambda: np.nan_to_num(_fen(raw, "special", factors, where), nan=0.0),
+        lambda: _category_codes(given, categories),
+    )
     return pd.DataFrame(
         {
             "project_id": raw["project_id"],
-            "category": _category_codes(given, categories),
+            "category": codes,
             "category_given": given,
             "total": _wan(total),
             "special": _wan(special),
             "unit": unit,
             "note": raw["note"],
             "source_row": raw["source_row"].to_numpy(),
-        }
+        },
+        copy=False,  # fresh columns: consolidating them would copy each once more
     )
 
 
@@ -547,7 +558,8 @@ def _projects(raw: pd.DataFrame, where: str, lines: pd.DataFrame) -> pd.DataFram
             "unit": unit,
             "derived": derived,
             "source_row": raw["source_row"].to_numpy(),
-        }
+        },
+        copy=False,  # fresh columns: consolidating them would copy each once more
     )
 
 
@@ -629,6 +641,21 @@ def id_codes(ids: pd.Series, others: pd.Series) -> tuple[np.ndarray, np.ndarray]
     """
     codes, _ = pd.factorize(pd.concat([ids, others], ignore_index=True))
     return codes[: len(ids)], codes[len(ids) :]
+
+
+def numbered(*codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return each row's group, numbered in order of first appearance, and each group's first row.
+
+    A group is a distinct combination of the integer codes given per row.
+    """
+    group = codes[0]
+    for code in codes[1:]:
+        width = code.max(initial=0) + 1
+        if group.max(initial=0) >= np.iinfo(np.int64).max // width - width:
+            group = pd.factorize(group)[0]  # renumbered densely, so that the product fits
+        group = group * width + code
+    group = pd.factorize(group)[0]
+    return group, first_rows(group)
 
 
 def first_rows(codes: np.ndarray) -> np.ndarray:

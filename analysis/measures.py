@@ -21,8 +21,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analysis.facts import fen
-from analysis.load import Dataset, first_rows, id_codes, spread
+from analysis.facts import Facts, fen
+from analysis.load import Dataset, numbered, spread
+from analysis.parallel import together
 from analysis.vocabulary import FEN_PER_WAN, GROUPS, UNALLOCATED, UNKNOWN_GROUP
 
 AMOUNTS = ["special", "self_raised", "total"]
@@ -57,8 +58,12 @@ def ratio(numerator: pd.Series | np.ndarray, denominator: pd.Series | np.ndarray
     """Return numerator / denominator, NaN where the denominator is zero or missing."""
     num = np.asarray(numerator, dtype=np.float64)
     den = np.asarray(denominator, dtype=np.float64)
-    out = np.full(np.broadcast(num, den).shape, np.nan)
-    np.divide(num, den, out=out, where=(den != 0) & ~np.isnan(den))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.divide(num, den)  # NaN already where either is missing
+    if np.ndim(out):
+        out[np.broadcast_to(den == 0, out.shape)] = np.nan
+    elif den == 0:
+        out = np.float64(np.nan)
     return out
 
 
@@ -79,66 +84,66 @@ def exact_sum(table: pd.DataFrame, keys: list[str], columns: list[str]) -> pd.Da
     groupby(sort=False, dropna=False) gives them.
     """
     codes = [pd.factorize(table[key], use_na_sentinel=False)[0] for key in keys]
-    group, first = _numbered(*codes)
+    group, first = numbered(*codes)
     sums = table[keys].iloc[first].reset_index(drop=True)
     return sums.assign(**_summed(table, group, len(first), columns))
 
 
-def _numbered(*codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Return each row's group, numbered in order of first appearance, and each group's first row.
-
-    A group is a distinct combination of the integer codes given per row.
-    """
-    group = codes[0]
-    for code in codes[1:]:
-        width = code.max(initial=0) + 1
-        if group.max(initial=0) >= np.iinfo(np.int64).max // width - width:
-            group = pd.factorize(group)[0]  # renumbered densely, so that the product fits
-        group = group * width + code
-    group = pd.factorize(group)[0]
-    return group, first_rows(group)
-
-
 def _summed(table: pd.DataFrame, group: np.ndarray, n: int, columns: list[str]) -> dict:
     """Return each column summed per group in whole 分, in 万元 (NaN where all are missing)."""
+    amounts = {column: fen(table[column]) for column in columns}
+    return {column: sums / FEN_PER_WAN for column, sums in _fen_sums(amounts, group, n).items()}
+
+
+def _fen_sums(amounts: dict[str, np.ndarray], group: np.ndarray, n: int) -> dict:
+    """Return each array of 分 summed per group, in 分 (NaN where all are missing)."""
     sums = {}
-    for column in columns:
-        values = fen(table[column])
+    for column, values in amounts.items():
         present = ~np.isnan(values)
         # Whole 分 in float64 add up exactly (below 2**53 分) in any order.
         if present.all():  # every group has a row, so every sum has a figure
-            sums[column] = np.bincount(group, values, minlength=n) / FEN_PER_WAN
+            sums[column] = np.bincount(group, values, minlength=n)
             continue
         summed = np.bincount(group, np.where(present, values, 0.0), minlength=n)
         counted = np.bincount(group, present, minlength=n)
-        sums[column] = np.where(counted > 0, summed, np.nan) / FEN_PER_WAN
+        sums[column] = np.where(counted > 0, summed, np.nan)
     return sums
 
 
 def measure(ds: Dataset) -> Measures:
-    """Return every measure of the data set."""
-    ids = id_codes(ds.projects["project_id"], ds.lines["project_id"])
-    projects = _projects(ds, ids)
-    parts = _categories(ds, projects, ids)
-    totals = _programs(ds, projects)
+    """Return every measure of the data set.
+
+    Given a Facts (analysis.facts), what check() has already worked out is not worked out again.
+    """
+    ds = Facts.of(ds)
+    projects = _projects(ds)
+    parts, totals, years = together(
+        lambda: _categories(ds, projects),
+        lambda: _programs(ds, projects),
+        lambda: _years(projects),
+    )
     program = ["program", "year"]
+    groups, by_category, by_group = together(
+        lambda: _regroup(parts, "project", "group", [*PROJECT_KEYS, "group"], projects),
+        lambda: _regroup(
+            parts, "program_year", "category", [*program, "category", "group"], totals
+        ),
+        lambda: _regroup(parts, "program_year", "group", [*program, "group"], totals),
+    )
     return Measures(
         projects=projects,
         categories=parts.table,
-        groups=_regroup(parts, "project", "group", [*PROJECT_KEYS, "group"], projects),
-        by_category=_regroup(
-            parts, "program_year", "category", [*program, "category", "group"], totals
-        ),
-        by_group=_regroup(parts, "program_year", "group", [*program, "group"], totals),
+        groups=groups,
+        by_category=by_category,
+        by_group=by_group,
         programs=totals,
-        years=_years(projects),
+        years=years,
     )
 
 
-def _projects(ds: Dataset, ids: tuple[np.ndarray, np.ndarray]) -> pd.DataFrame:
+def _projects(ds: Facts) -> pd.DataFrame:
     p = ds.projects
-    project, line = ids
-    n_lines = np.bincount(line, minlength=len(p) + len(line))[project]
+    n_lines = ds.line_sums["n"][ds.project_codes]
     table = with_ratios(
         p[
             [
@@ -173,6 +178,7 @@ class _Parts:
     wholes: per row, the number of the project (or program-year) it belongs to among the
         projects' distinct ids (or the programs table's rows), in their order; -1: none.
     rows: per row, the row of projects (or of the programs table) that is its whole; -1.
+    amounts: per row, the total and special in 分.
     """
 
     table: pd.DataFrame
@@ -180,16 +186,17 @@ class _Parts:
     ranks: dict[str, np.ndarray]
     wholes: dict[str, np.ndarray]
     rows: dict[str, np.ndarray]
+    amounts: dict[str, np.ndarray]
 
 
-def _categories(ds: Dataset, projects: pd.DataFrame, ids: tuple[np.ndarray, np.ndarray]) -> _Parts:
+def _categories(ds: Facts, projects: pd.DataFrame) -> _Parts:
     lines = ds.lines
-    project, line_project = ids
-    first_project = first_rows(project)
-    category, names = pd.factorize(lines["category"], use_na_sentinel=False)
+    project, line_project = ds.project_codes, ds.line_codes
+    first_project = ds.first_rows
+    category, names = ds.line_categories
     names = list(names)
-    pair, first_line = _numbered(line_project, category)
-    summed = _summed(lines, pair, len(first_line), ["total", "special"])
+    pair, first_line = ds.line_pairs
+    summed = _fen_sums(ds.line_fen, pair, len(first_line))
 
     # A project without lines keeps its whole budget as one unallocated row.
     bare = np.flatnonzero(projects["n_lines"].to_numpy() == 0)
@@ -197,8 +204,10 @@ def _categories(ds: Dataset, projects: pd.DataFrame, ids: tuple[np.ndarray, np.n
         names.append(UNALLOCATED)
     part_project = np.r_[line_project[first_line], project[bare]]
     part_category = np.r_[category[first_line], np.full(len(bare), names.index(UNALLOCATED))]
-    total = np.r_[summed["total"], projects["total"].to_numpy()[bare]]
-    special = np.r_[summed["special"], projects["special"].to_numpy()[bare]]
+    amounts = {
+        column: np.r_[summed[column], fen(projects[column].to_numpy()[bare])]
+        for column in ("total", "special")
+    }
 
     # Per distinct category: its group, and both places in the vocabularies' order.
     group_of = dict(zip(ds.categories["code"], ds.categories["group"], strict=True))
@@ -210,27 +219,28 @@ def _categories(ds: Dataset, projects: pd.DataFrame, ids: tuple[np.ndarray, np.n
     order = _order(whole, category_rank[part_category])
     whole, part_project, part_category = whole[order], part_project[order], part_category[order]
     row = np.where(whole >= 0, first_project[whole], -1)
+    part_line = np.r_[first_line, np.full(len(bare), -1)][order]
 
-    # Each id's text, from the row where its number first occurs (project or line).
-    id_text = pd.concat([projects["project_id"], lines["project_id"]], ignore_index=True)
-    id_text = id_text.iloc[first_rows(np.r_[project, line_project])]
     rows = pd.RangeIndex(len(order))
-    table = pd.DataFrame(
-        {
-            "project_id": id_text.iloc[part_project].reset_index(drop=True),
-            "organization": _taken(projects["organization"], row),
-            "program": _taken(projects["program"], row),
-            "year": _taken(projects["year"], row),
-            "category": spread(names, part_category, rows),
-            "group": spread(groups, part_category, rows),
-            "total": total[order],
-            "special": special[order],
-        }
-    )
+    amounts = {column: values[order] for column, values in amounts.items()}
+    # A project's id as its row gives it; a line without a project, as the line does.
+    orphans = np.flatnonzero(row < 0)
+    ids = pd.concat([projects["project_id"], lines["project_id"].iloc[part_line[orphans]]])
+    id_rows = row.copy()
+    id_rows[orphans] = len(projects) + np.arange(len(orphans))
+    keys = {
+        "project_id": _taken(ids, id_rows),
+        "organization": _taken(projects["organization"], row),
+        "program": _taken(projects["program"], row),
+        "year": _taken(projects["year"], row),
+        "category": spread(names, part_category, rows),
+        "group": spread(groups, part_category, rows),
+    }
     program_year = _program_years(projects)
     program_year_row = np.where(row >= 0, program_year[np.maximum(row, 0)], -1)
     return _Parts(
-        table=_shares(table, projects, row),
+        table=_shares(keys, amounts, projects, row),
+        amounts=amounts,
         codes={
             "project": part_project,
             "category": part_category,
@@ -248,7 +258,7 @@ def _program_years(projects: pd.DataFrame) -> np.ndarray:
     """Return each project's program-year, numbered as the programs table (_totals) lists them."""
     program = pd.factorize(projects["program"], use_na_sentinel=False)[0]
     year = pd.factorize(projects["year"], use_na_sentinel=False)[0]
-    return _numbered(program, year)[0]
+    return numbered(program, year)[0]
 
 
 def _rank(details: list, vocabulary: pd.Series) -> np.ndarray:
@@ -266,32 +276,54 @@ def _order(whole: np.ndarray, rank: np.ndarray) -> np.ndarray:
     return np.argsort(whole * (rank.max(initial=0) + 1) + rank, kind="stable")
 
 
-def _taken(column: pd.Series, rows: np.ndarray) -> pd.Series:
-    """Return column[rows] as a fresh column, NA where rows is -1 (as Series.map leaves it)."""
-    missing = rows < 0
-    if not missing.any():
-        return column.iloc[rows].reset_index(drop=True)
-    if isinstance(column.dtype, pd.StringDtype):
-        # pyarrow takes a null for each masked row in one pass; Series.where copies twice.
-        taken = pc.take(pa.array(column), pa.array(rows, mask=missing))
-        return pd.Series(pd.array(taken, dtype=column.dtype))
-    return column.iloc[np.maximum(rows, 0)].reset_index(drop=True).where(~missing)
+def _taken(column: pd.Series | np.ndarray, rows: np.ndarray) -> pd.Series | np.ndarray:
+    """Return column[rows] as a fresh column, NA where rows is -1 (as Series.map leaves it).
 
-
-def _shares(parts: pd.DataFrame, wholes: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
-    """Return parts with their share of the whole's total and special, and special coverage.
-
-    rows: for each part, the row of wholes it belongs to (-1: none).
+    Numbers come back as an array; where a row is missing, as floats with NaN.
     """
-    whole_total = _taken(wholes["total"], rows).to_numpy(dtype=np.float64, na_value=np.nan)
-    whole_special = _taken(wholes["special"], rows).to_numpy(dtype=np.float64, na_value=np.nan)
-    total, special = fen(parts["total"]), fen(parts["special"])
-    return parts.assign(
-        self_raised=(total - special) / FEN_PER_WAN,
-        category_share=ratio(total, fen(whole_total)),
-        special_coverage=ratio(special, total),
-        special_split=ratio(special, fen(whole_special)),
-    ).reset_index(drop=True)
+    missing = rows < 0
+    if isinstance(column.dtype, pd.StringDtype):
+        cells = pa.array(column, from_pandas=True)
+        if missing.any():  # the missing rows take a null put after the column's last row
+            cells = pa.concat_arrays([_one_piece(cells), pa.nulls(1, cells.type)])
+            rows = np.where(missing, len(column), rows)
+        return pd.Series(pd.array(pc.take(cells, rows), dtype=column.dtype))
+    values = np.asarray(column)
+    if not missing.any():
+        return values[rows]
+    return np.r_[values.astype(np.float64), np.nan][np.where(missing, len(values), rows)]
+
+
+def _one_piece(cells: pa.Array | pa.ChunkedArray) -> pa.Array:
+    return cells.combine_chunks() if isinstance(cells, pa.ChunkedArray) else cells
+
+
+def _shares(
+    keys: dict[str, pd.Series | np.ndarray],
+    amounts: dict[str, np.ndarray],
+    wholes: pd.DataFrame,
+    rows: np.ndarray,
+) -> pd.DataFrame:
+    """Return the parts' keys and amounts, their share of the whole's total and special, and
+    special coverage, as one table.
+
+    amounts: each part's total and special in 分; rows: the row of wholes each part
+    belongs to (-1: none).
+    """
+    total, special = amounts["total"], amounts["special"]
+    whole_total, whole_special = (_taken(fen(wholes[c]), rows) for c in ("total", "special"))
+    return pd.DataFrame(
+        {
+            **keys,
+            "total": total / FEN_PER_WAN,
+            "special": special / FEN_PER_WAN,
+            "self_raised": (total - special) / FEN_PER_WAN,
+            "category_share": ratio(total, whole_total),
+            "special_coverage": ratio(special, total),
+            "special_split": ratio(special, whole_special),
+        },
+        copy=False,  # fresh columns: consolidating them would copy each once more
+    )
 
 
 def _regroup(
@@ -302,12 +334,13 @@ def _regroup(
     The keys (text columns) are functions of the whole and the detail, so grouping by
     the two numbers groups exactly as grouping by the keys would.
     """
-    group, first = _numbered(parts.codes[whole], parts.codes[detail])
-    sums = _summed(parts.table, group, len(first), ["total", "special"])
+    group, first = numbered(parts.codes[whole], parts.codes[detail])
+    sums = _fen_sums(parts.amounts, group, len(first))
     order = _order(parts.wholes[whole][first], parts.ranks[detail][first])
-    summed = parts.table[keys].iloc[first[order]].reset_index(drop=True)
-    summed = summed.assign(**{column: values[order] for column, values in sums.items()})
-    return _shares(summed, wholes, parts.rows[whole][first[order]])
+    taken = first[order]
+    amounts = {column: values[order] for column, values in sums.items()}
+    summed = {key: _taken(parts.table[key], taken) for key in keys}
+    return _shares(summed, amounts, wholes, parts.rows[whole][taken])
 
 
 def _programs(ds: Dataset, projects: pd.DataFrame) -> pd.DataFrame:

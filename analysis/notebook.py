@@ -20,6 +20,7 @@ import pandas as pd
 
 from analysis.cache import read_cache
 from analysis.config import safe_name
+from analysis.facts import Facts
 from analysis.fonts import CJKFontMissingWarning, chart_lang
 from analysis.labels import check_lang, label
 from analysis.load import Dataset, load, select
@@ -255,5 +256,5 @@ def open_session(
         session = Session(cached["ds"], cached["measures"], check_lang(lang), name, figures)
         session.__dict__["findings"] = cached["findings"]  # fills the cached_property
         return session
-    ds = select(load(data or None), program=program or None, year=year or None)
-    return Session(ds, measure(ds), check_lang(lang), name, figures)
+    ds = Facts.of(select(load(data or None), program=program or None, year=year or None))
+    return Session(ds, measure(ds), check_lang(lang), name, figures)  # findings reuse its facts

@@ -41,8 +41,8 @@ def project_figures(facts: Facts) -> Iterator[tuple[str, np.ndarray, np.ndarray,
     # The first rows are in id-code order, so code i's line sums belong to row i.
     sums = {name: values[: len(projects)] for name, values in facts.line_sums.items()}
     has_lines = sums["n"] > 0
-    derived = facts.projects["derived"].to_numpy(dtype=str)[facts.first_rows]
-    from_lines = np.char.startswith(derived, "total")
+    from_lines = facts.projects["derived"].str.startswith("total").to_numpy(dtype=bool)
+    from_lines = from_lines[facts.first_rows]
     for figure, compared in (("total", has_lines & ~from_lines), ("special", has_lines)):
         yield figure, compared, fen(projects[figure]), sums[figure]
 

@@ -19,6 +19,7 @@ import pandas as pd
 
 from analysis.facts import TOLERANCE_FEN_PER_FIGURE, Facts, fen
 from analysis.load import Dataset, is_first
+from analysis.parallel import each
 from analysis.present import tolerance, wan
 from analysis.reconcile import compare, line_counts, project_figures
 from analysis.vocabulary import FEN_PER_WAN
@@ -60,25 +61,25 @@ class Rule:
 
 def _hits(table: pd.DataFrame, mask: np.ndarray | pd.Series, file: str, **columns) -> pd.DataFrame:
     """Return the rows of table where mask holds, shaped as raw findings."""
-    mask = np.asarray(mask, dtype=bool)
+    rows = np.flatnonzero(np.asarray(mask, dtype=bool))
     found = pd.DataFrame(
         {
             "file": file,
-            "source_row": _masked(table["source_row"], mask) if "source_row" in table else pd.NA,
-            "project_id": _masked(table["project_id"], mask) if "project_id" in table else "",
+            "source_row": _taken(table["source_row"], rows) if "source_row" in table else pd.NA,
+            "project_id": _taken(table["project_id"], rows) if "project_id" in table else "",
         }
     )
     for name, values in columns.items():
-        found[name] = _masked(values, mask) if np.ndim(values) else values
+        found[name] = _taken(values, rows) if np.ndim(values) else values
     return found
 
 
-def _masked(values: pd.Series | np.ndarray, mask: np.ndarray) -> np.ndarray:
-    # Select before converting: a million-row text column costs far more to turn into
-    # Python strings than the few rows that are findings.
+def _taken(values: pd.Series | np.ndarray, rows: np.ndarray) -> np.ndarray:
+    # Take the few rows that are findings before converting: a million-row text column
+    # costs far more to turn into Python strings, and a boolean mask over it to apply.
     if isinstance(values, pd.Series):
-        return values[mask].to_numpy()
-    return np.asarray(values)[mask]
+        return values.iloc[rows].to_numpy()
+    return np.asarray(values)[rows]
 
 
 # --- the rules' functions ------------------------------------------------------------
@@ -102,9 +103,11 @@ def _negative_amounts(ds: Dataset) -> pd.DataFrame:
     for name, columns in given.items():
         table = tables[name]
         for column in columns:
-            negative = fen(table[column]) < 0
-            if name == "projects":  # a derived figure is negative only because of another rule
-                negative &= ~table["derived"].str.contains(column, regex=False).to_numpy()
+            negative = table[column].to_numpy() < 0  # NaN is not negative
+            if name == "projects" and negative.any():
+                # A derived figure is negative only because of another rule.
+                derived = table["derived"].str.contains(column, regex=False).to_numpy(dtype=bool)
+                negative &= ~derived
             who = {"organization": table["organization"]} if "organization" in table else {}
             found.append(
                 _hits(table, negative, f"{name}.csv", column=column, value=table[column], **who)
@@ -287,10 +290,7 @@ def _corrected_figures(ds: Dataset) -> pd.DataFrame:
 
 def _repeated_categories(ds: Dataset) -> pd.DataFrame:
     lines = ds.lines
-    checked = Facts.of(ds)
-    category = checked.line_categories[0]
-    pair = checked.line_codes * (category.max(initial=0) + 1) + category
-    repeated = pd.Series(pair).duplicated(keep="first").to_numpy()
+    repeated = ~is_first(Facts.of(ds).line_pairs[0])
     return _hits(
         lines, repeated, "budget_lines.csv", column="category", category=lines["category_given"]
     )
@@ -400,17 +400,7 @@ def rules_table() -> pd.DataFrame:
 def check(ds: Dataset) -> pd.DataFrame:
     """Return every finding of every rule, errors first, as a table (FINDING_COLUMNS)."""
     ds = Facts.of(ds)
-    found = []
-    for rule in RULES:
-        hits = rule.find(ds)
-        if hits.empty:
-            continue
-        hits = hits.assign(rule=rule.id, name=rule.name, severity=rule.severity)
-        if "organization" not in hits:
-            hits["organization"] = hits["project_id"].map(ds.organizations).fillna("")
-        hits["message_zh"] = _messages(hits, rule.message_zh)
-        hits["message_en"] = _messages(hits, rule.message_en)
-        found.append(hits)
+    found = [hits for hits in each(lambda rule: _findings(rule, ds), RULES) if not hits.empty]
     if not found:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in FINDING_COLUMNS})
     findings = pd.concat(found, ignore_index=True)
@@ -422,6 +412,19 @@ def check(ds: Dataset) -> pd.DataFrame:
         ["_order", "rule", "source_row"], kind="stable"
     )
     return findings[FINDING_COLUMNS].reset_index(drop=True)
+
+
+def _findings(rule: Rule, ds: Facts) -> pd.DataFrame:
+    """Return one rule's findings with who they concern and their messages."""
+    hits = rule.find(ds)
+    if hits.empty:
+        return hits
+    hits = hits.assign(rule=rule.id, name=rule.name, severity=rule.severity)
+    if "organization" not in hits:
+        hits["organization"] = hits["project_id"].map(ds.organizations).fillna("")
+    hits["message_zh"] = _messages(hits, rule.message_zh)
+    hits["message_en"] = _messages(hits, rule.message_en)
+    return hits
 
 
 def _messages(hits: pd.DataFrame, template: str) -> np.ndarray:

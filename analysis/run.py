@@ -406,6 +406,7 @@ def run(
     """Run every notebook and return the manifest; raise InputError for unusable data."""
     from analysis.cache import write_cache
     from analysis.export import measure_tables, write_csv, write_workbook
+    from analysis.facts import Facts
     from analysis.load import load
     from analysis.measures import measure
     from analysis.reconcile import reconciliation
@@ -429,10 +430,11 @@ def run(
 
         def meanwhile() -> None:  # while the kernels start, on the otherwise idle thread
             _warn_once_about_fonts(lang, stream)
-            findings.append(check(ds))
-            measures = measure(ds)
+            facts = Facts.of(ds)  # what check works out, measure and reconciliation reuse
+            findings.append(check(facts))
+            measures = measure(facts)
             write_cache(cache, data_parameter, ds, measures, findings[0])
-            tables = measure_tables(measures, findings[0], reconciliation(ds))
+            tables = measure_tables(measures, findings[0], reconciliation(facts))
             written.extend(write_csv(tables, build / "tables"))
             summary_xlsx = build / "tables" / "summary.xlsx"
             written.append(write_workbook(tables, summary_xlsx, lang, ds.categories))

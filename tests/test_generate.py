@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
+from analysis.facts import Facts
 from analysis.load import load
 from analysis.measures import measure
+from analysis.parallel import THREADS_ENV
 from analysis.rules import check
 
 GENERATOR = Path(__file__).resolve().parents[1] / "benchmarks" / "generate.py"
@@ -94,3 +98,25 @@ def test_amounts_are_written_as_exact_decimals(generated):
     ]
     assert amounts
     assert all(len(cell.partition(".")[2]) <= 2 for cell in amounts)
+
+
+def test_threads_change_nothing(generated, monkeypatch):
+    # Columns, rules and tables are worked out side by side; one thread must give the
+    # same data set, findings and measures to the last bit, in the same order.
+    out, _ = generated
+
+    def everything():
+        ds = Facts.of(load(out))
+        return ds, check(ds), measure(ds)
+
+    monkeypatch.setenv(THREADS_ENV, "1")
+    alone = everything()
+    monkeypatch.setenv(THREADS_ENV, "2")
+    together = everything()
+    for table in ("projects", "lines", "programs", "categories"):
+        pd.testing.assert_frame_equal(getattr(alone[0], table), getattr(together[0], table))
+    pd.testing.assert_frame_equal(alone[1], together[1])
+    for field in dataclasses.fields(alone[2]):
+        pd.testing.assert_frame_equal(
+            getattr(alone[2], field.name), getattr(together[2], field.name)
+        )

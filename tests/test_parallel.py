@@ -1,0 +1,41 @@
+"""Work side by side: results in the order given, errors as the first failing item raises."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from analysis.parallel import THREADS_ENV, each, threads, together
+
+
+def test_results_come_back_in_the_order_given_whatever_finishes_first():
+    def slow_for_small(n: int) -> int:
+        time.sleep(0.02 * (5 - n))
+        return n * n
+
+    assert each(slow_for_small, range(5)) == [0, 1, 4, 9, 16]
+    assert together(lambda: "a", lambda: "b") == ["a", "b"]
+
+
+def test_the_first_failing_item_raises(monkeypatch):
+    monkeypatch.setenv(THREADS_ENV, "2")
+
+    def fail_on_odd(n: int) -> int:
+        if n % 2:
+            raise ValueError(f"item {n}")
+        return n
+
+    with pytest.raises(ValueError, match="item 1"):
+        each(fail_on_odd, range(6))
+
+
+def test_one_thread_works_in_the_calling_thread(monkeypatch):
+    monkeypatch.setenv(THREADS_ENV, "1")
+    assert threads() == 1
+    assert each(lambda _: threading.current_thread(), range(3)) == [threading.current_thread()] * 3
+    monkeypatch.setenv(THREADS_ENV, "3")
+    assert threads() == 3
+    monkeypatch.setenv(THREADS_ENV, "none")
+    assert threads() >= 1
