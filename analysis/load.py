@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 
 from analysis.config import bundled_data_dir
 from analysis.errors import InputError
@@ -100,7 +101,16 @@ class Dataset:
 def load(path: str | Path | None = None) -> Dataset:
     """Return the Dataset read from a folder or .xlsx workbook (default: the bundled data)."""
     source = Path(path) if path is not None else bundled_data_dir()
-    raw, files = _read_tables(source)
+    try:
+        return _load(source, typed=True)
+    except InputError:
+        # The typed reading stops at a fault without quoting the cell as the file holds it;
+        # the careful reading finds the same fault and names it exactly.
+        return _load(source, typed=False)
+
+
+def _load(source: Path, typed: bool) -> Dataset:
+    raw, files = _read_tables(source, typed)
     categories = _categories(raw.get("categories"), files.get("categories"))
     lines = _lines(raw["budget_lines"], files["budget_lines"], categories)
     projects = _projects(raw["projects"], files["projects"], lines)
@@ -111,12 +121,16 @@ def load(path: str | Path | None = None) -> Dataset:
 # --- reading files -------------------------------------------------------------------
 
 
-def _read_tables(source: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
-    """Return the raw all-text tables found at source, keyed by table name."""
+def _read_tables(source: Path, typed: bool) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
+    """Return the raw tables found at source, keyed by table name.
+
+    Cells are stripped text, empty ones NA; where typed, a clean CSV file's amounts are
+    already numbers and its categories and units categorical (see _read_typed).
+    """
     if not source.exists():
         raise InputError("missing_file", source, expected="a data folder or an .xlsx workbook")
     if source.is_dir():
-        return _read_folder(source)
+        return _read_folder(source, typed)
     if source.suffix.lower() in (".xlsx", ".xlsm"):
         return _read_workbook(source)
     raise InputError(
@@ -127,7 +141,7 @@ def _read_tables(source: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str]]
     )
 
 
-def _read_folder(folder: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
+def _read_folder(folder: Path, typed: bool) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
     names = {p.name.lower(): p for p in folder.iterdir() if p.is_file()}
     found: dict[str, Path] = {}
     for spec in SPECS.values():
@@ -137,10 +151,13 @@ def _read_folder(folder: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str]]
                 raise InputError("missing_file", folder / f"{spec.name}.csv")
             continue
         found[spec.name] = path
-    tables = each(
-        lambda name: _checked_columns(read_csv_text(found[name]), SPECS[name], str(found[name])),
-        found,
-    )
+
+    def read(name: str) -> pd.DataFrame:
+        path, spec = found[name], SPECS[name]
+        table = _read_typed(path, spec) if typed else None
+        return _checked_columns(read_csv_text(path), spec, str(path)) if table is None else table
+
+    tables = each(read, found)
     return dict(zip(found, tables, strict=True)), {name: str(path) for name, path in found.items()}
 
 
@@ -197,6 +214,88 @@ def _read_text(utf8: bytes) -> pd.DataFrame:
     return pd.read_csv(
         io.BytesIO(utf8), dtype=str, engine="pyarrow", keep_default_na=False, na_values=[""]
     )
+
+
+# Columns read as categories: a handful of distinct values in a million rows.
+_CODED = ("category", "unit")
+
+
+def _read_typed(path: Path, spec: TableSpec) -> pd.DataFrame | None:
+    """Return a clean UTF-8 CSV file's table as _checked_columns would, read typed.
+
+    pyarrow parses the amounts as it reads (and strips the spaces around them), and reads
+    categories and units as categories, so that a million rows are neither stripped,
+    cast nor hashed again. Any file that is not plainly clean (another encoding, a quoted
+    header, a cell that is not a finite number, a category that is only spaces) gives
+    None, and the careful reading takes it.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    end = data.find(b"\n")  # not partition(): that would copy the whole file once more
+    header = data[:end]
+    if end < 0 or b'"' in header or b"\x00" in data:
+        return None
+    try:
+        names = [_column_key(name) for name in header.decode("utf-8").rstrip("\r").split(",")]
+    except UnicodeDecodeError:
+        return None
+    where = str(path)
+    _checked_names(names, spec, where)
+    keep = [c for c in (*spec.required, *spec.optional) if c in names]
+    place = {name: f"c{i}" for i, name in reversed(list(enumerate(names)))}
+    types = {
+        place[c]: pa.float64()
+        if c in spec.amounts
+        else pa.dictionary(pa.int32(), pa.string())
+        if c in _CODED
+        else pa.string()
+        for c in keep
+    }
+    try:
+        read = pa_csv.read_csv(
+            io.BytesIO(data),
+            read_options=pa_csv.ReadOptions(
+                column_names=[f"c{i}" for i in range(len(names))], skip_rows=1
+            ),
+            convert_options=pa_csv.ConvertOptions(
+                column_types=types,
+                include_columns=[place[c] for c in keep],
+                null_values=[""],
+                strings_can_be_null=True,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+
+    def column(c: str) -> np.ndarray | pd.Series | None:
+        cells = read.column(place[c])
+        if c in spec.amounts:  # nan and inf parse, but are no amounts: the careful reading says so
+            return cells.to_numpy() if pc.all(pc.is_finite(cells)).as_py() is not False else None
+        if c in _CODED:
+            return _categorical(cells)
+        return _clean_text(pd.Series(pd.array(cells, dtype="str")))
+
+    columns = each(column, keep)
+    if any(values is None for values in columns):
+        return None
+    table = pd.DataFrame(dict(zip(keep, columns, strict=True)), copy=False)
+    table["source_row"] = _line_numbers(data, len(table))
+    return _finished(table, keep, spec)
+
+
+def _categorical(cells: pa.ChunkedArray) -> pd.Series | None:
+    """Return dictionary-encoded text as a categorical column (None unless each distinct
+    value is a handful of characters without spaces around them)."""
+    cells = pa.chunked_array(cells.chunks or [pa.array([], cells.type)]).unify_dictionaries()
+    cells = cells.combine_chunks() if cells.num_chunks != 1 else cells.chunk(0)
+    spellings = cells.dictionary.to_pylist()
+    if len(spellings) > 10_000 or any(s.strip() != s or not s for s in spellings):
+        return None
+    return pd.Series(cells.to_pandas())
 
 
 def _line_numbers(utf8: bytes, n_rows: int) -> np.ndarray:
@@ -289,31 +388,41 @@ def _csv_structure_error(utf8: bytes, path: Path) -> InputError:
 def _checked_columns(table: pd.DataFrame, spec: TableSpec, where: str) -> pd.DataFrame:
     """Return the table with normalised column names, or raise for a missing column."""
     names = [_column_key(c) for c in table.columns]
+    _checked_names(names, spec, where)
+    table = table.set_axis(names, axis=1)
+    keep = [c for c in (*spec.required, *spec.optional) if c in table.columns]
+    rows = table["source_row"].to_numpy()
+    table = pd.DataFrame(dict(zip(keep, each(lambda c: _clean_text(table[c]), keep), strict=True)))
+    table["source_row"] = rows
+    return _finished(table, keep, spec)
+
+
+def _checked_names(names: list[str], spec: TableSpec, where: str) -> None:
+    """Raise for a column given twice or a required column missing."""
     seen: set[str] = set()
     for name in names:
         if name in seen and name:
             raise InputError("malformed", where, row=1, column=name, expected="each column once")
         seen.add(name)
-    table = table.set_axis(names, axis=1)
     for column in spec.required:
-        if column not in table.columns:
+        if column not in names:
             raise InputError(
                 "missing_column", where, row=1, column=column, expected=", ".join(spec.required)
             )
-    if (
-        spec.name == "projects"
-        and "total" not in table.columns
-        and "self_raised" not in table.columns
-    ):
+    if spec.name == "projects" and "total" not in names and "self_raised" not in names:
         raise InputError(
             "missing_column", where, row=1, column="total", expected="total or self_raised"
         )
-    keep = [c for c in (*spec.required, *spec.optional) if c in table.columns]
-    rows = table["source_row"].to_numpy()
-    table = pd.DataFrame(dict(zip(keep, each(lambda c: _clean_text(table[c]), keep), strict=True)))
-    table["source_row"] = rows
-    filled = table[keep].notna().any(axis=1).to_numpy()
-    if not filled.all():  # most tables have no blank rows: spare the copy
+
+
+def _finished(table: pd.DataFrame, keep: list[str], spec: TableSpec) -> pd.DataFrame:
+    """Return the table without blank rows and with every optional column (NA if absent)."""
+    filled = np.zeros(len(table), dtype=bool)
+    for column in keep:  # a required column is usually filled throughout: then stop there
+        filled |= table[column].notna().to_numpy()
+        if filled.all():
+            break
+    else:  # blank rows: rare enough to copy the table for
         table = table[filled].reset_index(drop=True)
     for column in spec.optional:
         if column not in table.columns:
@@ -376,19 +485,29 @@ def _units(table: pd.DataFrame, where: str) -> tuple[pd.Series, np.ndarray]:
 def _fen(table: pd.DataFrame, column: str, factors: np.ndarray, where: str) -> np.ndarray:
     """Return the column's amounts as whole 分 (float array, NaN where empty)."""
     text = table[column]
+    if text.dtype.kind == "f":  # read as numbers already (see _read_typed)
+        numbers = text.to_numpy(dtype=np.float64, copy=True)
+    else:
+        numbers = _parsed(table, column, where)
+    scaled = numbers * factors
+    fen = np.rint(scaled)
+    # Float parsing is exact to far below one 分; anything finer was in the text.
+    _reject("too_precise", table, np.abs(scaled - fen) > 0.01, where, column, "whole 分 (0.01 元)")
+    return fen
+
+
+def _parsed(table: pd.DataFrame, column: str, where: str) -> np.ndarray:
+    """Return a text column's numbers (NaN where empty), raising at a cell that is none."""
+    text = table[column]
     numbers = _plain_numbers(text)
     # What the fast parse left out (or read as nan or inf) takes the careful path.
     other = np.flatnonzero(np.isnan(numbers) & text.notna().to_numpy() | np.isinf(numbers))
     if len(other):
         numbers[other] = _numbers(text.iloc[other])
         bad = np.zeros(len(text), dtype=bool)
-        bad[other] = np.isnan(numbers[other])
+        bad[other] = ~np.isfinite(numbers[other])  # 1e400 reads as inf: no amount either
         _reject("not_a_number", table, bad, where, column, "a number")
-    scaled = numbers * factors
-    fen = np.rint(scaled)
-    # Float parsing is exact to far below one 分; anything finer was in the text.
-    _reject("too_precise", table, np.abs(scaled - fen) > 0.01, where, column, "whole 分 (0.01 元)")
-    return fen
+    return numbers
 
 
 def _plain_numbers(text: pd.Series) -> np.ndarray:
@@ -490,7 +609,7 @@ def _lines(raw: pd.DataFrame, where: str, categories: pd.DataFrame) -> pd.DataFr
     for column in ("project_id", "category", "total"):
         _required(raw, column, where)
     unit, factors = _units(raw, where)
-    given = raw["category"]
+    given = _text(raw["category"])
     total, special, codes = together(
         lambda: _fen(raw, "total", factors, where),
         lambda: np.nan_to_num(_fen(raw, "special", factors, where), nan=0.0),
@@ -509,6 +628,15 @@ def _lines(raw: pd.DataFrame, where: str, categories: pd.DataFrame) -> pd.DataFr
         },
         copy=False,  # fresh columns: consolidating them would copy each once more
     )
+
+
+def _text(values: pd.Series) -> pd.Series:
+    """Return the column as text, a categorical one (see _read_typed) spelled out."""
+    if not isinstance(values.dtype, pd.CategoricalDtype):
+        return values
+    codes = values.cat.codes.to_numpy()
+    spellings = list(values.cat.categories)
+    return spread([*spellings, None], np.where(codes < 0, len(spellings), codes), values.index)
 
 
 def _category_codes(given: pd.Series, categories: pd.DataFrame) -> pd.Series:

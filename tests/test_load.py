@@ -333,3 +333,79 @@ def test_datapackage_describes_every_bundled_column():
                 assert values.str.fullmatch(r"\d+").all()
             if "enum" in field.get("constraints", {}):
                 assert set(values) <= set(field["constraints"]["enum"])
+
+
+# --- the typed reading of clean files and the careful reading agree ------------------
+
+
+def _both_readings(folder: Path):
+    from analysis.load import _load
+
+    return _load(folder, typed=True), _load(folder, typed=False)
+
+
+def _assert_same(typed, careful) -> None:
+    for table in ("projects", "lines", "programs", "categories"):
+        pd.testing.assert_frame_equal(getattr(typed, table), getattr(careful, table))
+
+
+def _variant(tmp_path: Path, seed_tables, change) -> Path:
+    tables = {name: table.copy() for name, table in seed_tables.items()}
+    change(tables)
+    return write_tables(tmp_path / "variant", tables)
+
+
+def test_typed_reading_is_taken_for_clean_files(seed_copy):
+    from analysis.load import SPECS, _read_typed
+
+    for name in ("projects", "budget_lines", "programs"):
+        assert _read_typed(seed_copy / f"{name}.csv", SPECS[name]) is not None
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["seed", "yuan_and_spaces", "crlf_bom_blank_lines", "extra_and_missing_columns", "gbk"],
+)
+def test_typed_and_careful_readings_give_the_same_data(tmp_path, seed_tables, case):
+    def yuan_and_spaces(tables):
+        lines = tables["budget_lines"]
+        lines["total"] = [str(int(Decimal(v) * 10_000)) for v in lines["total"]]
+        lines["special"] = [f" {v} " if v else v for v in lines["special"]]
+        lines["unit"] = "元"
+        lines.loc[0, "unit"] = " 元 "
+        lines.loc[1, "category"] = " 材料费"  # a spelling with spaces: stripped either way
+
+    def extra_and_missing_columns(tables):
+        tables["budget_lines"].insert(0, "remark", "x")
+        tables["projects"] = tables["projects"].drop(columns=["title"])
+
+    changes = {
+        "seed": lambda tables: None,
+        "yuan_and_spaces": yuan_and_spaces,
+        "extra_and_missing_columns": extra_and_missing_columns,
+    }
+    folder = _variant(tmp_path, seed_tables, changes.get(case, lambda tables: None))
+    if case == "crlf_bom_blank_lines":
+        lines = folder / "budget_lines.csv"
+        text = lines.read_text(encoding="utf-8").replace("\n", "\r\n", 3).replace("\n", "\n\n", 1)
+        lines.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    if case == "gbk":  # the typed reading declines; the careful one decodes
+        projects = folder / "projects.csv"
+        projects.write_bytes(projects.read_text(encoding="utf-8").encode("gbk"))
+    typed, careful = _both_readings(folder)
+    _assert_same(typed, careful)
+    assert measure(typed).categories.equals(measure(careful).categories)
+
+
+@pytest.mark.parametrize("cell", ["nan", "inf", "1e400", "   "])
+def test_cells_the_typed_reading_declines_get_the_careful_error(tmp_path, seed_tables, cell):
+    from analysis.load import SPECS, _read_typed
+
+    def change(tables):
+        tables["budget_lines"].loc[2, "total"] = cell
+
+    folder = _variant(tmp_path, seed_tables, change)
+    assert _read_typed(folder / "budget_lines.csv", SPECS["budget_lines"]) is None
+    with pytest.raises(InputError) as raised:
+        load(folder)
+    assert "budget_lines.csv" in str(raised.value) and "total" in str(raised.value)
