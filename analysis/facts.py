@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.load import Dataset, first_rows, id_codes, numbered
+from analysis.parallel import together
 from analysis.vocabulary import FEN_PER_WAN
 
 # Half of the last printed digit (0.01 万元), in 分, for each figure in a sum.
@@ -42,6 +43,15 @@ class Facts(Dataset):
         if isinstance(ds, cls):
             return ds
         return cls(**{f.name: getattr(ds, f.name) for f in fields(ds)})
+
+    def work_out(self) -> None:
+        """Work out the facts the rules share, side by side, before the rules ask for them.
+
+        A fact asked for by two rules at once is worked out by one while the other waits:
+        worked out first, they keep both threads busy instead.
+        """
+        together(lambda: self._ids, lambda: self.line_categories, lambda: self.program_years)
+        together(lambda: self.line_pairs, lambda: self.line_sums, lambda: self.organizations)
 
     @cached_property
     def _ids(self) -> tuple[np.ndarray, np.ndarray]:
@@ -101,20 +111,27 @@ class Facts(Dataset):
         return numbered(self.line_codes, self.line_categories[0])
 
     @cached_property
+    def program_years(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each project row's program and year as a number (in order of first appearance),
+        and the row where each program-year first occurs."""
+        program = pd.factorize(self.projects["program"], use_na_sentinel=False)[0]
+        year = pd.factorize(self.projects["year"], use_na_sentinel=False)[0]
+        return numbered(program, year)
+
+    @cached_property
     def program_sums(self) -> pd.DataFrame:
         """Per declared program and year: declared and summed special (R11 and R14 read it)."""
-        projects = self.first_projects
-        summed = (
-            pd.DataFrame(
-                {
-                    "program": projects["program"],
-                    "year": projects["year"],
-                    "special": fen(projects["special"]),
-                }
-            )
-            .groupby(["program", "year"], sort=False)
-            .agg(summed=("special", "sum"), n=("special", "size"))
+        group, first = self.program_years
+        counted = group[self.first_rows]  # a repeated project id counts once
+        special = fen(self.projects["special"].to_numpy()[self.first_rows])
+        summed = pd.DataFrame(
+            {
+                "summed": np.bincount(counted, special, minlength=len(first)),
+                "n": np.bincount(counted, minlength=len(first)),
+            },
+            index=pd.MultiIndex.from_frame(self.projects[["program", "year"]].iloc[first]),
         )
+        summed = summed[summed["n"].to_numpy() > 0]
         return self.programs.join(summed, on=["program", "year"], how="left")
 
     @cached_property

@@ -236,7 +236,7 @@ def _categories(ds: Facts, projects: pd.DataFrame) -> _Parts:
         "category": spread(names, part_category, rows),
         "group": spread(groups, part_category, rows),
     }
-    program_year = _program_years(projects)
+    program_year = ds.program_years[0]
     program_year_row = np.where(row >= 0, program_year[np.maximum(row, 0)], -1)
     return _Parts(
         table=_shares(keys, amounts, projects, row),
@@ -252,13 +252,6 @@ def _categories(ds: Facts, projects: pd.DataFrame) -> _Parts:
         wholes={"project": whole, "program_year": program_year_row},
         rows={"project": row, "program_year": program_year_row},
     )
-
-
-def _program_years(projects: pd.DataFrame) -> np.ndarray:
-    """Return each project's program-year, numbered as the programs table (_totals) lists them."""
-    program = pd.factorize(projects["program"], use_na_sentinel=False)[0]
-    year = pd.factorize(projects["year"], use_na_sentinel=False)[0]
-    return numbered(program, year)[0]
 
 
 def _rank(details: list, vocabulary: pd.Series) -> np.ndarray:

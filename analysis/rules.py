@@ -228,12 +228,13 @@ def _duplicate_programs(ds: Dataset) -> pd.DataFrame:
 
 def _undeclared_programs(ds: Dataset) -> pd.DataFrame:
     p = ds.projects
+    missing = np.zeros(len(p), dtype=bool)
     if ds.programs.empty:
-        return _hits(p, np.zeros(len(p), bool), "projects.csv")
-    declared = pd.MultiIndex.from_frame(ds.programs[["program", "year"]])
-    keys = pd.MultiIndex.from_frame(p[["program", "year"]])
-    first = ~p.duplicated(["program", "year"]).to_numpy()
-    missing = ~keys.isin(declared) & first
+        return _hits(p, missing, "projects.csv")
+    declared = set(zip(ds.programs["program"], ds.programs["year"], strict=True))
+    first = Facts.of(ds).program_years[1]  # one row per program-year: a few dozen
+    shown = zip(p["program"].iloc[first], p["year"].iloc[first], strict=True)
+    missing[first] = [key not in declared for key in shown]
     return _hits(p, missing, "projects.csv", column="program", program=p["program"], year=p["year"])
 
 
@@ -400,6 +401,7 @@ def rules_table() -> pd.DataFrame:
 def check(ds: Dataset) -> pd.DataFrame:
     """Return every finding of every rule, errors first, as a table (FINDING_COLUMNS)."""
     ds = Facts.of(ds)
+    ds.work_out()
     found = [hits for hits in each(lambda rule: _findings(rule, ds), RULES) if not hits.empty]
     if not found:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in FINDING_COLUMNS})
