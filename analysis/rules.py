@@ -19,7 +19,6 @@ import pandas as pd
 
 from analysis.facts import TOLERANCE_FEN_PER_FIGURE, Facts, fen
 from analysis.load import Dataset, is_first
-from analysis.parallel import each
 from analysis.present import tolerance, wan
 from analysis.reconcile import compare, line_counts, project_figures
 from analysis.vocabulary import FEN_PER_WAN
@@ -402,7 +401,9 @@ def check(ds: Dataset) -> pd.DataFrame:
     """Return every finding of every rule, errors first, as a table (FINDING_COLUMNS)."""
     ds = Facts.of(ds)
     ds.work_out()
-    found = [hits for hits in each(lambda rule: _findings(rule, ds), RULES) if not hits.empty]
+    # The rules themselves, one after another: they are many small pandas steps that hold
+    # the GIL, and two threads taking it in turns were slower than one.
+    found = [hits for hits in (_findings(rule, ds) for rule in RULES) if not hits.empty]
     if not found:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in FINDING_COLUMNS})
     findings = pd.concat(found, ignore_index=True)
