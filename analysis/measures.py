@@ -14,6 +14,8 @@ These are accounting ratios: they do not show that the subsidy caused the compan
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -229,12 +231,12 @@ def _categories(ds: Facts, projects: pd.DataFrame) -> _Parts:
     id_rows = row.copy()
     id_rows[orphans] = len(projects) + np.arange(len(orphans))
     keys = {
-        "project_id": _taken(ids, id_rows),
-        "organization": _taken(projects["organization"], row),
-        "program": _taken(projects["program"], row),
-        "year": _taken(projects["year"], row),
-        "category": spread(names, part_category, rows),
-        "group": spread(groups, part_category, rows),
+        "project_id": lambda: _taken(ids, id_rows),
+        "organization": lambda: _taken(projects["organization"], row),
+        "program": lambda: _taken(projects["program"], row),
+        "year": lambda: _taken(projects["year"], row),
+        "category": lambda: spread(names, part_category, rows),
+        "group": lambda: spread(groups, part_category, rows),
     }
     program_year = ds.program_years[0]
     program_year_row = np.where(row >= 0, program_year[np.maximum(row, 0)], -1)
@@ -292,7 +294,7 @@ def _one_piece(cells: pa.Array | pa.ChunkedArray) -> pa.Array:
 
 
 def _shares(
-    keys: dict[str, pd.Series | np.ndarray],
+    keys: dict[str, Callable[[], pd.Series | np.ndarray]],
     amounts: dict[str, np.ndarray],
     wholes: pd.DataFrame,
     rows: np.ndarray,
@@ -300,23 +302,28 @@ def _shares(
     """Return the parts' keys and amounts, their share of the whole's total and special, and
     special coverage, as one table.
 
+    keys: how to take each key column (taken side by side: a million text cells each);
     amounts: each part's total and special in 分; rows: the row of wholes each part
     belongs to (-1: none).
     """
-    total, special = amounts["total"], amounts["special"]
-    whole_total, whole_special = (_taken(fen(wholes[c]), rows) for c in ("total", "special"))
+    *taken, shares = together(*keys.values(), lambda: _share_columns(amounts, wholes, rows))
     return pd.DataFrame(
-        {
-            **keys,
-            "total": total / FEN_PER_WAN,
-            "special": special / FEN_PER_WAN,
-            "self_raised": (total - special) / FEN_PER_WAN,
-            "category_share": ratio(total, whole_total),
-            "special_coverage": ratio(special, total),
-            "special_split": ratio(special, whole_special),
-        },
+        {**dict(zip(keys, taken, strict=True)), **shares},
         copy=False,  # fresh columns: consolidating them would copy each once more
     )
+
+
+def _share_columns(amounts: dict[str, np.ndarray], wholes: pd.DataFrame, rows: np.ndarray) -> dict:
+    total, special = amounts["total"], amounts["special"]
+    whole_total, whole_special = (_taken(fen(wholes[c]), rows) for c in ("total", "special"))
+    return {
+        "total": total / FEN_PER_WAN,
+        "special": special / FEN_PER_WAN,
+        "self_raised": (total - special) / FEN_PER_WAN,
+        "category_share": ratio(total, whole_total),
+        "special_coverage": ratio(special, total),
+        "special_split": ratio(special, whole_special),
+    }
 
 
 def _regroup(
@@ -332,7 +339,7 @@ def _regroup(
     order = _order(parts.wholes[whole][first], parts.ranks[detail][first])
     taken = first[order]
     amounts = {column: values[order] for column, values in sums.items()}
-    summed = {key: _taken(parts.table[key], taken) for key in keys}
+    summed = {key: functools.partial(_taken, parts.table[key], taken) for key in keys}
     return _shares(summed, amounts, wholes, parts.rows[whole][taken])
 
 
