@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import io
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -472,14 +474,19 @@ def _reject(
     )
 
 
-def _units(table: pd.DataFrame, where: str) -> tuple[pd.Series, np.ndarray]:
-    """Return each row's unit name and its factor to 分, raising for an unknown unit."""
+def _units(table: pd.DataFrame, where: str) -> tuple[Callable[[], pd.Series], np.ndarray]:
+    """Return how to spell each row's unit, and each row's factor to 分; raise for an
+    unknown unit.
+
+    The spelling is a million text cells, wanted only in the table at the end: it is
+    returned to be worked out there, side by side with the amounts that need the factors.
+    """
     spellings, which = distinct(table["unit"], missing=DEFAULT_UNIT)
     names = [UNIT_ALIASES.get(spelling.lower()) for spelling in spellings]
-    canonical = spread(names, which, table.index)
-    _reject("unknown_unit", table, canonical.isna().to_numpy(), where, "unit", "元, 万元 or 亿元")
+    unknown = np.array([name is None for name in names])
+    _reject("unknown_unit", table, unknown[which], where, "unit", "元, 万元 or 亿元")
     factors = np.array([UNIT_FACTORS.get(name, 0) for name in names], dtype=np.int64)
-    return canonical, factors[which]
+    return functools.partial(spread, names, which, table.index), factors[which]
 
 
 def _fen(table: pd.DataFrame, column: str, factors: np.ndarray, where: str) -> np.ndarray:
@@ -609,11 +616,12 @@ def _lines(raw: pd.DataFrame, where: str, categories: pd.DataFrame) -> pd.DataFr
     for column in ("project_id", "category", "total"):
         _required(raw, column, where)
     unit, factors = _units(raw, where)
-    given = _text(raw["category"])
-    total, special, codes = together(
+    given, total, special, codes, unit = together(
+        lambda: _text(raw["category"]),
         lambda: _fen(raw, "total", factors, where),
         lambda: np.nan_to_num(_fen(raw, "special", factors, where), nan=0.0),
-        lambda: _category_codes(given, categories),
+        lambda: _category_codes(raw["category"], categories),
+        unit,
     )
     return pd.DataFrame(
         {
@@ -654,6 +662,7 @@ def _projects(raw: pd.DataFrame, where: str, lines: pd.DataFrame) -> pd.DataFram
         _required(raw, column, where)
     years = _years(raw, where)
     unit, factors = _units(raw, where)
+    unit = unit()
     special = _fen(raw, "special", factors, where)
     self_raised = _fen(raw, "self_raised", factors, where)
     total = _fen(raw, "total", factors, where)
@@ -720,6 +729,7 @@ def _programs(raw: pd.DataFrame | None, where: str | None) -> pd.DataFrame:
     _required(raw, "program", where)
     _required(raw, "special_total", where)
     unit, factors = _units(raw, where)
+    unit = unit()
     special_total = _fen(raw, "special_total", factors, where)
     table = pd.DataFrame(
         {
