@@ -61,23 +61,21 @@ class Rule:
 def _hits(table: pd.DataFrame, mask: np.ndarray | pd.Series, file: str, **columns) -> pd.DataFrame:
     """Return the rows of table where mask holds, shaped as raw findings."""
     rows = np.flatnonzero(np.asarray(mask, dtype=bool))
-    found = pd.DataFrame(
-        {
-            "file": file,
-            "source_row": _taken(table["source_row"], rows) if "source_row" in table else pd.NA,
-            "project_id": _taken(table["project_id"], rows) if "project_id" in table else "",
-        }
-    )
+    found = {
+        "file": file,
+        "source_row": _taken(table["source_row"], rows) if "source_row" in table else pd.NA,
+        "project_id": _taken(table["project_id"], rows) if "project_id" in table else "",
+    }
     for name, values in columns.items():
         found[name] = _taken(values, rows) if np.ndim(values) else values
-    return found
+    return pd.DataFrame(found, index=pd.RangeIndex(len(rows)))
 
 
 def _taken(values: pd.Series | np.ndarray, rows: np.ndarray) -> np.ndarray:
     # Take the few rows that are findings before converting: a million-row text column
     # costs far more to turn into Python strings, and a boolean mask over it to apply.
     if isinstance(values, pd.Series):
-        return values.iloc[rows].to_numpy()
+        return np.asarray(values.array.take(rows))
     return np.asarray(values)[rows]
 
 
