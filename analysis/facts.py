@@ -50,8 +50,13 @@ class Facts(Dataset):
         A fact asked for by two rules at once is worked out by one while the other waits:
         worked out first, they keep both threads busy instead.
         """
-        together(lambda: self._ids, lambda: self.line_categories, lambda: self.program_years)
-        together(lambda: self.line_pairs, lambda: self.line_sums, lambda: self.organizations)
+        rows = len(self.lines)
+        together(
+            lambda: self._ids, lambda: self.line_categories, lambda: self.program_years, rows=rows
+        )
+        together(
+            lambda: self.line_pairs, lambda: self.line_sums, lambda: self.organizations, rows=rows
+        )
 
     @cached_property
     def _ids(self) -> tuple[np.ndarray, np.ndarray]:

@@ -159,7 +159,8 @@ def _read_folder(folder: Path, typed: bool) -> tuple[dict[str, pd.DataFrame], di
         table = _read_typed(path, spec) if typed else None
         return _checked_columns(read_csv_text(path), spec, str(path)) if table is None else table
 
-    tables = each(read, found)
+    # A CSV row is some 50 bytes: the largest file says how many rows the reading goes through.
+    tables = each(read, found, rows=max(path.stat().st_size for path in found.values()) // 50)
     return dict(zip(found, tables, strict=True)), {name: str(path) for name, path in found.items()}
 
 
@@ -281,7 +282,7 @@ def _read_typed(path: Path, spec: TableSpec) -> pd.DataFrame | None:
             return _categorical(cells)
         return _clean_text(pd.Series(pd.array(cells, dtype="str")))
 
-    columns = each(column, keep)
+    columns = each(column, keep, rows=read.num_rows)
     if any(values is None for values in columns):
         return None
     table = pd.DataFrame(dict(zip(keep, columns, strict=True)), copy=False)
@@ -394,7 +395,8 @@ def _checked_columns(table: pd.DataFrame, spec: TableSpec, where: str) -> pd.Dat
     table = table.set_axis(names, axis=1)
     keep = [c for c in (*spec.required, *spec.optional) if c in table.columns]
     rows = table["source_row"].to_numpy()
-    table = pd.DataFrame(dict(zip(keep, each(lambda c: _clean_text(table[c]), keep), strict=True)))
+    cleaned = each(lambda c: _clean_text(table[c]), keep, rows=len(table))
+    table = pd.DataFrame(dict(zip(keep, cleaned, strict=True)))
     table["source_row"] = rows
     return _finished(table, keep, spec)
 
@@ -622,6 +624,7 @@ def _lines(raw: pd.DataFrame, where: str, categories: pd.DataFrame) -> pd.DataFr
         lambda: np.nan_to_num(_fen(raw, "special", factors, where), nan=0.0),
         lambda: _category_codes(raw["category"], categories),
         unit,
+        rows=len(raw),
     )
     return pd.DataFrame(
         {

@@ -123,6 +123,7 @@ def measure(ds: Dataset) -> Measures:
         lambda: _categories(ds, projects),
         lambda: _programs(ds, projects),
         lambda: _years(projects),
+        rows=len(ds.lines),
     )
     program = ["program", "year"]
     groups, by_category, by_group = together(
@@ -131,6 +132,7 @@ def measure(ds: Dataset) -> Measures:
             parts, "program_year", "category", [*program, "category", "group"], totals
         ),
         lambda: _regroup(parts, "program_year", "group", [*program, "group"], totals),
+        rows=len(parts.table),
     )
     return Measures(
         projects=projects,
@@ -306,7 +308,9 @@ def _shares(
     amounts: each part's total and special in 分; rows: the row of wholes each part
     belongs to (-1: none).
     """
-    *taken, shares = together(*keys.values(), lambda: _share_columns(amounts, wholes, rows))
+    *taken, shares = together(
+        *keys.values(), lambda: _share_columns(amounts, wholes, rows), rows=len(rows)
+    )
     return pd.DataFrame(
         {**dict(zip(keys, taken, strict=True)), **shares},
         copy=False,  # fresh columns: consolidating them would copy each once more

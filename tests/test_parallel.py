@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from analysis.parallel import THREADS_ENV, each, threads, together
+from analysis.parallel import SIDE_BY_SIDE_FROM, THREADS_ENV, each, threads, together
 
 
 def test_results_come_back_in_the_order_given_whatever_finishes_first():
@@ -15,8 +15,8 @@ def test_results_come_back_in_the_order_given_whatever_finishes_first():
         time.sleep(0.02 * (5 - n))
         return n * n
 
-    assert each(slow_for_small, range(5)) == [0, 1, 4, 9, 16]
-    assert together(lambda: "a", lambda: "b") == ["a", "b"]
+    assert each(slow_for_small, range(5), rows=SIDE_BY_SIDE_FROM) == [0, 1, 4, 9, 16]
+    assert together(lambda: "a", lambda: "b", rows=SIDE_BY_SIDE_FROM) == ["a", "b"]
 
 
 def test_the_first_failing_item_raises(monkeypatch):
@@ -28,13 +28,18 @@ def test_the_first_failing_item_raises(monkeypatch):
         return n
 
     with pytest.raises(ValueError, match="item 1"):
-        each(fail_on_odd, range(6))
+        each(fail_on_odd, range(6), rows=SIDE_BY_SIDE_FROM)
 
 
-def test_one_thread_works_in_the_calling_thread(monkeypatch):
+def test_small_work_and_one_thread_stay_in_the_calling_thread(monkeypatch):
+    here = [threading.current_thread()] * 3
+    monkeypatch.setenv(THREADS_ENV, "2")
+    # Small work stays in the calling thread; large work goes to others.
+    assert each(lambda _: threading.current_thread(), range(3), rows=10) == here
+    assert each(lambda _: threading.current_thread(), range(3), rows=SIDE_BY_SIDE_FROM) != here
     monkeypatch.setenv(THREADS_ENV, "1")
     assert threads() == 1
-    assert each(lambda _: threading.current_thread(), range(3)) == [threading.current_thread()] * 3
+    assert each(lambda _: threading.current_thread(), range(3), rows=SIDE_BY_SIDE_FROM) == here
     monkeypatch.setenv(THREADS_ENV, "3")
     assert threads() == 3
     monkeypatch.setenv(THREADS_ENV, "none")
