@@ -1,9 +1,10 @@
 """What several checks need to know about a data set, worked out once.
 
 Matching a million budget lines to their projects, summing them per project, numbering
-their categories: several rules need each of these, and so does the reconciliation
-table. `Facts.of(ds)` works each out on first use and keeps it; everything here is in
-whole 分 so that sums and comparisons are exact.
+their categories: several rules need each of these, and so do the reconciliation table
+and the measures. `Facts.of(ds)` works each out on first use and keeps it; hand the same
+Facts to check() and measure() to work them out once. Everything here is in whole 分 so
+that sums and comparisons are exact.
 """
 
 from __future__ import annotations
@@ -27,15 +28,17 @@ def fen(wan: pd.Series | np.ndarray) -> np.ndarray:
     return np.rint(np.asarray(wan, dtype=np.float64) * FEN_PER_WAN)
 
 
-# Several rules need the same facts about a million budget lines (which project each
-# belongs to, their sums per project, their categories as numbers). check() hands every
-# rule a Facts, which works each fact out once, on first use; a rule called on a plain
-# Dataset gets one of its own.
+# check() hands every rule a Facts, which works each fact out once, on first use; a rule
+# called on a plain Dataset gets one of its own.
 
 
 @dataclass(frozen=True)
 class Facts(Dataset):
-    """The data set, with what several rules need worked out once per check."""
+    """The data set, with what several rules and the measures need worked out once.
+
+    What is worked out is kept: treat the tables as read-only once they are in a Facts
+    (build a new data set to change one, e.g. with dataclasses.replace).
+    """
 
     @classmethod
     def of(cls, ds: Dataset) -> Facts:
@@ -98,11 +101,10 @@ class Facts(Dataset):
         """Per project id code: the lines' summed total and special in 分 and their number."""
         codes = self.line_codes
         size = max(codes.max(initial=-1), self.project_codes.max(initial=-1)) + 1
-        return {
-            **{name: np.bincount(codes, values, minlength=size)
-               for name, values in self.line_fen.items()},
-            "n": np.bincount(codes, minlength=size),
-        }  # fmt: skip
+        sums = {
+            name: np.bincount(codes, fen, minlength=size) for name, fen in self.line_fen.items()
+        }
+        return {**sums, "n": np.bincount(codes, minlength=size)}
 
     @cached_property
     def line_categories(self) -> tuple[np.ndarray, pd.Index]:

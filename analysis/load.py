@@ -250,14 +250,11 @@ def _read_typed(path: Path, spec: TableSpec) -> pd.DataFrame | None:
     _checked_names(names, spec, where)
     keep = [c for c in (*spec.required, *spec.optional) if c in names]
     place = {name: f"c{i}" for i, name in reversed(list(enumerate(names)))}
-    types = {
-        place[c]: pa.float64()
-        if c in spec.amounts
-        else pa.dictionary(pa.int32(), pa.string())
-        if c in _CODED
-        else pa.string()
-        for c in keep
-    }
+    # Every column is read, not only those kept, so that pyarrow checks that all of the
+    # file is UTF-8, as the careful reading does.
+    types = {f"c{i}": pa.string() for i in range(len(names))}
+    types.update({place[c]: pa.float64() for c in keep if c in spec.amounts})
+    types.update({place[c]: pa.dictionary(pa.int32(), pa.string()) for c in keep if c in _CODED})
     try:
         read = pa_csv.read_csv(
             io.BytesIO(data),
@@ -266,7 +263,6 @@ def _read_typed(path: Path, spec: TableSpec) -> pd.DataFrame | None:
             ),
             convert_options=pa_csv.ConvertOptions(
                 column_types=types,
-                include_columns=[place[c] for c in keep],
                 null_values=[""],
                 strings_can_be_null=True,
             ),

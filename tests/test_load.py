@@ -409,3 +409,15 @@ def test_cells_the_typed_reading_declines_get_the_careful_error(tmp_path, seed_t
     with pytest.raises(InputError) as raised:
         load(folder)
     assert "budget_lines.csv" in str(raised.value) and "total" in str(raised.value)
+
+
+def test_a_broken_byte_in_a_column_not_used_still_refuses_the_file(tmp_path, seed_tables):
+    def change(tables):
+        tables["budget_lines"].insert(0, "remark", "备注")
+
+    folder = _variant(tmp_path, seed_tables, change)
+    lines = folder / "budget_lines.csv"
+    lines.write_bytes(lines.read_bytes().replace("备注".encode(), b"\xe5\xa4", 1))
+    with pytest.raises(InputError) as raised:
+        load(folder)
+    assert raised.value.kind == "bad_encoding" and "budget_lines.csv" in str(raised.value)
