@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 from pathlib import Path
+from unittest import mock
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from analysis.errors import InputError
 from analysis.load import load
@@ -421,3 +424,44 @@ def test_a_broken_byte_in_a_column_not_used_still_refuses_the_file(tmp_path, see
     with pytest.raises(InputError) as raised:
         load(folder)
     assert raised.value.kind == "bad_encoding" and "budget_lines.csv" in str(raised.value)
+
+
+# One record: an id, a note (maybe quoted, maybe over two lines, maybe with "" inside, maybe
+# with a quote inside an unquoted cell) and an amount; between records, blank lines.
+_cells = st.sampled_from(["备注", '"a, b"', '"two\nlines"', '"say ""hi"""', 'he said "x"', ""])
+_records = st.lists(
+    st.tuples(_cells, st.sampled_from(["", "\n", "\r\n", "\n\n"])), min_size=1, max_size=12
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(records=_records, crlf=st.booleans(), final_newline=st.booleans())
+def test_row_numbers_without_reading_row_by_row_match_reading_row_by_row(
+    records, crlf, final_newline
+):
+    from analysis.load import _line_numbers, _line_numbers_read, _read_text
+
+    end = "\r\n" if crlf else "\n"
+    text = "project_id,note,total" + end
+    for i, (note, blank) in enumerate(records):
+        text += f"P{i},{note},{i}{end}{blank}"
+    if not final_newline:
+        text = text.rstrip("\r\n")
+    utf8 = text.encode("utf-8")
+    n_rows = len(_read_text(utf8))
+    assert n_rows == len(records)
+    expected = _line_numbers_read(utf8, n_rows)
+    with mock.patch("analysis.load._line_numbers_read", wraps=_line_numbers_read) as read:
+        assert _line_numbers(utf8, n_rows).tolist() == expected.tolist()
+    # Only a quote inside an unquoted cell may send it back to reading row by row.
+    assert not read.called or any(note == 'he said "x"' for note, _ in records)
+
+
+def test_a_blank_line_at_the_end_keeps_the_typed_reading_and_the_row_numbers(seed_copy):
+    from analysis.load import SPECS, _read_typed
+
+    path = seed_copy / "budget_lines.csv"
+    path.write_bytes(path.read_bytes() + b"\n\n")
+    table = _read_typed(path, SPECS["budget_lines"])
+    assert table is not None
+    assert table["source_row"].tolist() == list(range(2, len(table) + 2))
