@@ -224,13 +224,13 @@ _CODED = ("category", "unit")
 
 
 def _read_typed(path: Path, spec: TableSpec) -> pd.DataFrame | None:
-    """Return a clean UTF-8 CSV file's table as _checked_columns would, read typed.
+    """Return a clean CSV file's table as _checked_columns would, read typed.
 
     pyarrow parses the amounts as it reads (and strips the spaces around them), and reads
     categories and units as categories, so that a million rows are neither stripped,
-    cast nor hashed again. Any file that is not plainly clean (another encoding, a quoted
-    header, a cell that is not a finite number, a category that is only spaces) gives
-    None, and the careful reading takes it.
+    cast nor hashed again. A GBK file is turned into UTF-8 first. Any file that is not
+    plainly clean (a quoted header, a cell that is not a finite number, a category that
+    is only spaces) gives None, and the careful reading takes it.
     """
     try:
         data = path.read_bytes()
@@ -238,37 +238,20 @@ def _read_typed(path: Path, spec: TableSpec) -> pd.DataFrame | None:
         return None
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
-    end = data.find(b"\n")  # not partition(): that would copy the whole file once more
-    header = data[:end]
-    if end < 0 or b'"' in header or b"\x00" in data:
+    if b"\x00" in data:
         return None
-    try:
-        names = [_column_key(name) for name in header.decode("utf-8").rstrip("\r").split(",")]
-    except UnicodeDecodeError:
-        return None
-    where = str(path)
-    _checked_names(names, spec, where)
-    keep = [c for c in (*spec.required, *spec.optional) if c in names]
-    place = {name: f"c{i}" for i, name in reversed(list(enumerate(names)))}
-    # Every column is read, not only those kept, so that pyarrow checks that all of the
-    # file is UTF-8, as the careful reading does.
-    types = {f"c{i}": pa.string() for i in range(len(names))}
-    types.update({place[c]: pa.float64() for c in keep if c in spec.amounts})
-    types.update({place[c]: pa.dictionary(pa.int32(), pa.string()) for c in keep if c in _CODED})
-    try:
-        read = pa_csv.read_csv(
-            io.BytesIO(data),
-            read_options=pa_csv.ReadOptions(
-                column_names=[f"c{i}" for i in range(len(names))], skip_rows=1
-            ),
-            convert_options=pa_csv.ConvertOptions(
-                column_types=types,
-                null_values=[""],
-                strings_can_be_null=True,
-            ),
-        )
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return None
+    read = _read_typed_csv(data, spec, str(path))
+    if read is None:
+        # pyarrow refuses bytes that are not UTF-8: a GBK file is read again as UTF-8 (a
+        # damaged file raises here, and the careful reading raises the same).
+        utf8 = as_utf8(data, path)
+        if utf8 is data:  # UTF-8 already: something else is unusual
+            return None
+        data = utf8
+        read = _read_typed_csv(data, spec, str(path))
+        if read is None:
+            return None
+    read, keep, place = read
 
     def column(c: str) -> np.ndarray | pd.Series | None:
         cells = read.column(place[c])
@@ -284,6 +267,44 @@ def _read_typed(path: Path, spec: TableSpec) -> pd.DataFrame | None:
     table = pd.DataFrame(dict(zip(keep, columns, strict=True)), copy=False)
     table["source_row"] = _line_numbers(data, len(table))
     return _finished(table, keep, spec)
+
+
+def _read_typed_csv(
+    data: bytes, spec: TableSpec, where: str
+) -> tuple[pa.Table, list[str], dict[str, str]] | None:
+    """Return UTF-8 CSV bytes read typed, the columns kept and the name pyarrow gave each.
+
+    None where the header is quoted or not UTF-8, or pyarrow cannot read the rest.
+    """
+    end = data.find(b"\n")  # not partition(): that would copy the whole file once more
+    header = data[:end]
+    if end < 0 or b'"' in header:
+        return None
+    try:
+        names = [_column_key(name) for name in header.decode("utf-8").rstrip("\r").split(",")]
+    except UnicodeDecodeError:
+        return None
+    _checked_names(names, spec, where)
+    keep = [c for c in (*spec.required, *spec.optional) if c in names]
+    place = {name: f"c{i}" for i, name in reversed(list(enumerate(names)))}
+    # Every column is read, not only those kept, so that pyarrow checks that all of the
+    # file is UTF-8, as the careful reading does.
+    types = {f"c{i}": pa.string() for i in range(len(names))}
+    types.update({place[c]: pa.float64() for c in keep if c in spec.amounts})
+    types.update({place[c]: pa.dictionary(pa.int32(), pa.string()) for c in keep if c in _CODED})
+    try:
+        read = pa_csv.read_csv(
+            io.BytesIO(data),
+            read_options=pa_csv.ReadOptions(
+                column_names=[f"c{i}" for i in range(len(names))], skip_rows=1
+            ),
+            convert_options=pa_csv.ConvertOptions(
+                column_types=types, null_values=[""], strings_can_be_null=True
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    return read, keep, place
 
 
 def _categorical(cells: pa.ChunkedArray) -> pd.Series | None:
