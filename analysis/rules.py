@@ -72,8 +72,8 @@ def _hits(table: pd.DataFrame, mask: np.ndarray | pd.Series, file: str, **column
 
 
 def _taken(values: pd.Series | np.ndarray, rows: np.ndarray) -> np.ndarray:
-    # Take the few rows that are findings before converting: a million-row text column
-    # costs far more to turn into Python strings, and a boolean mask over it to apply.
+    # Take the few rows that are findings, then convert them: converting a million-row
+    # text column to Python strings, or masking it, costs far more.
     if isinstance(values, pd.Series):
         return np.asarray(values.array.take(rows))
     return np.asarray(values)[rows]
