@@ -311,7 +311,7 @@ def _categorical(cells: pa.ChunkedArray) -> pd.Series | None:
     """Return dictionary-encoded text as a categorical column (None unless each distinct
     value is a handful of characters without spaces around them)."""
     cells = pa.chunked_array(cells.chunks or [pa.array([], cells.type)]).unify_dictionaries()
-    cells = cells.combine_chunks() if cells.num_chunks != 1 else cells.chunk(0)
+    cells = one_piece(cells)
     spellings = cells.dictionary.to_pylist()
     if len(spellings) > 10_000 or any(s.strip() != s or not s for s in spellings):
         return None
@@ -494,9 +494,14 @@ def _clean_text(values: pd.Series) -> pd.Series:
         cells = pc.if_else(empty, None, cells)
     # The reader hands a column over in pieces, and every later take of a few rows from a
     # column in pieces first copies the whole column into one.
-    if isinstance(cells, pa.ChunkedArray):
-        cells = cells.combine_chunks()
-    return pd.Series(pd.array(cells, dtype="str"), index=values.index)
+    return pd.Series(pd.array(one_piece(cells), dtype="str"), index=values.index)
+
+
+def one_piece(cells: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Return a pyarrow column as one array (copied only if it is in several pieces)."""
+    if not isinstance(cells, pa.ChunkedArray):
+        return cells
+    return cells.chunk(0) if cells.num_chunks == 1 else cells.combine_chunks()
 
 
 # --- parsing values ------------------------------------------------------------------

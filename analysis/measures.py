@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analysis.facts import Facts, fen
-from analysis.load import Dataset, numbered, spread
+from analysis.load import Dataset, numbered, one_piece, spread
 from analysis.parallel import together
 from analysis.vocabulary import FEN_PER_WAN, GROUPS, UNALLOCATED, UNKNOWN_GROUP
 
@@ -87,14 +87,9 @@ def exact_sum(table: pd.DataFrame, keys: list[str], columns: list[str]) -> pd.Da
     """
     codes = [pd.factorize(table[key], use_na_sentinel=False)[0] for key in keys]
     group, first = numbered(*codes)
-    sums = table[keys].iloc[first].reset_index(drop=True)
-    return sums.assign(**_summed(table, group, len(first), columns))
-
-
-def _summed(table: pd.DataFrame, group: np.ndarray, n: int, columns: list[str]) -> dict:
-    """Return each column summed per group in whole 分, in 万元 (NaN where all are missing)."""
-    amounts = {column: fen(table[column]) for column in columns}
-    return {column: sums / FEN_PER_WAN for column, sums in _fen_sums(amounts, group, n).items()}
+    sums = _fen_sums({column: fen(table[column]) for column in columns}, group, len(first))
+    keyed = table[keys].iloc[first].reset_index(drop=True)
+    return keyed.assign(**{column: fen_sums / FEN_PER_WAN for column, fen_sums in sums.items()})
 
 
 def _fen_sums(amounts: dict[str, np.ndarray], group: np.ndarray, n: int) -> dict:
@@ -282,17 +277,13 @@ def _taken(column: pd.Series | np.ndarray, rows: np.ndarray) -> pd.Series | np.n
     if isinstance(column.dtype, pd.StringDtype):
         cells = pa.array(column, from_pandas=True)
         if missing.any():  # the missing rows take a null put after the column's last row
-            cells = pa.concat_arrays([_one_piece(cells), pa.nulls(1, cells.type)])
+            cells = pa.concat_arrays([one_piece(cells), pa.nulls(1, cells.type)])
             rows = np.where(missing, len(column), rows)
         return pd.Series(pd.array(pc.take(cells, rows), dtype=column.dtype))
     values = np.asarray(column)
     if not missing.any():
         return values[rows]
     return np.r_[values.astype(np.float64), np.nan][np.where(missing, len(values), rows)]
-
-
-def _one_piece(cells: pa.Array | pa.ChunkedArray) -> pa.Array:
-    return cells.combine_chunks() if isinstance(cells, pa.ChunkedArray) else cells
 
 
 def _shares(
