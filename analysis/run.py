@@ -317,8 +317,8 @@ def input_files(source: Path) -> list[Path]:
 def package_versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
-    names = ["fund-analysis", "pandas", "numpy", "pyarrow", "matplotlib", "seaborn",
-             "papermill", "nbconvert", "nbformat", "ipykernel", "openpyxl"]  # fmt: skip
+    names = ["fund-analysis", "pandas", "numpy", "pyarrow", "matplotlib", "seaborn", "papermill",
+             "nbconvert", "nbformat", "ipykernel", "openpyxl", "python-calamine"]  # fmt: skip
     found = {"python": sys.version.split()[0]}
     for name in names:
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -11,6 +12,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from openpyxl import Workbook
 
 from analysis.errors import InputError
 from analysis.load import load
@@ -317,6 +319,49 @@ def test_workbook_cell_errors_use_excel_row_numbers(tmp_path, seed_tables):
     error = input_error(book)
     assert (error.kind, error.row, error.column) == ("not_a_number", 11, "special")
     assert "sheet budget_lines" in error.file
+
+
+def test_workbook_cells_read_as_openpyxl_reads_them(tmp_path):
+    # The workbook is read with calamine for speed; each kind of cell an analyst's workbook
+    # may hold must come out as the same text openpyxl gives.
+    book = tmp_path / "cells.xlsx"
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "projects"
+    rows = [
+        ["project_id", "year", "special", "note"],
+        ["A", 2021, 0.1 + 0.2, "设备费"],
+        [None, None, None, None],
+        ["B", 2021.0, 12345678901234, "  spaced  "],
+        ["C", "2021", 1e-7, datetime.datetime(2021, 5, 3)],
+        ["D", 2021, True, "=1+2"],
+        ["E", 2021, "007", None],
+        ["F", 2021, 5.0, "#DIV/0!"],
+        ["G", 2021, -0.0, "   "],
+        ["H", 2021, 123.456, 1.5],
+    ]
+    for row in rows:
+        sheet.append(row)
+    sheet["E13"] = "a stray cell below and to the right"
+    workbook.save(book)
+    read = {
+        engine: pd.read_excel(book, sheet_name=None, dtype=str, engine=engine)
+        for engine in ("calamine", "openpyxl")
+    }
+    pd.testing.assert_frame_equal(read["calamine"]["projects"], read["openpyxl"]["projects"])
+
+
+def test_workbook_row_numbers_count_blank_rows(tmp_path, seed_tables):
+    book = tmp_path / "data.xlsx"
+    lines = seed_tables["budget_lines"].copy()
+    lines.loc[9, "special"] = "见附件"
+    blank = pd.DataFrame([[""] * len(lines.columns)], columns=lines.columns)
+    lines = pd.concat([lines.iloc[:4], blank, blank, lines.iloc[4:]], ignore_index=True)
+    with pd.ExcelWriter(book) as writer:
+        seed_tables["projects"].to_excel(writer, sheet_name="projects", index=False)
+        lines.to_excel(writer, sheet_name="budget_lines", index=False)
+    error = input_error(book)
+    assert (error.kind, error.row, error.column) == ("not_a_number", 13, "special")
 
 
 def test_datapackage_describes_every_bundled_column():
