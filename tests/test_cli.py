@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -147,3 +148,19 @@ def test_rules_listing():
     result = run("rules", "--format", "csv")
     table = pd.read_csv(io.StringIO(result.stdout))
     assert {"rule", "severity", "files", "message_zh", "message_en"} <= set(table.columns)
+
+
+@pytest.mark.parametrize(("given", "shown"), [(None, "False 0"), ("1", "True 1")])
+def test_commands_prefer_small_pages_unless_told(given, shown):
+    script = (
+        "import os; from analysis.cli import prefer_small_pages; prefer_small_pages(); "
+        "from numpy._core.multiarray import _get_madvise_hugepage; "
+        "print(_get_madvise_hugepage(), os.environ['NUMPY_MADVISE_HUGEPAGE'])"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "NUMPY_MADVISE_HUGEPAGE"}
+    if given is not None:
+        env["NUMPY_MADVISE_HUGEPAGE"] = given
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True
+    )
+    assert result.stdout.split() == shown.split()
