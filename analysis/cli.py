@@ -144,6 +144,7 @@ METRIC_VIEWS: dict[str, tuple[str, list[str]]] = {
 
 
 def _metrics(args: argparse.Namespace) -> int:
+    from analysis.export import csv_text
     from analysis.load import load, select
     from analysis.measures import measure
     from analysis.present import people_text
@@ -152,7 +153,7 @@ def _metrics(args: argparse.Namespace) -> int:
     name, people_columns = METRIC_VIEWS[args.by]
     table = getattr(measure(ds), name)
     if args.format == "csv":
-        _write_text(table.to_csv(index=False, lineterminator="\n"))
+        _write_text(csv_text(table))
     elif args.format == "json":
         _write_json({"by": args.by, "unit": "万元", "rows": _records(table)})
     else:
@@ -173,12 +174,13 @@ def _extract(args: argparse.Namespace) -> int:
 
 
 def _rules(args: argparse.Namespace) -> int:
+    from analysis.export import csv_text
     from analysis.present import text_table
     from analysis.rules import rules_table
 
     table = rules_table()
     if args.format == "csv":
-        _write_text(table.to_csv(index=False, lineterminator="\n"))
+        _write_text(csv_text(table))
     elif args.format == "json":
         _write_json(_records(table))
     else:

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from analysis.labels import LABELS, label
+from analysis.load import one_piece
 from analysis.measures import Measures
 from analysis.present import PEOPLE_COLUMNS, column_kind, for_people
 
@@ -61,9 +65,87 @@ def write_csv(tables: dict[str, pd.DataFrame], folder: Path) -> list[Path]:
     paths = []
     for stem, table in tables.items():
         path = folder / f"{stem}.csv"
-        table.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+        path.write_text(csv_text(table), encoding="utf-8")
         paths.append(path)
     return paths
+
+
+def csv_text(table: pd.DataFrame) -> str:
+    """Return table.to_csv(index=False, lineterminator="\n"), the same text, built by pyarrow.
+
+    pandas writes CSV row by row in Python: 9.7 s for the 1.26 million project × category
+    rows of 150,000 projects. Here each column is turned into text at once and the columns
+    joined into lines. Numbers are spelled as Python spells them (repr: shortest digits
+    that read back the same), text is quoted only where it must be. A table with a column
+    of another kind (or a single column, where the csv module writes an empty cell as "")
+    is written by pandas.
+    """
+    cells = [_csv_cells(table[c]) for c in table.columns] if table.columns.is_unique else [None]
+    if len(cells) < 2 or any(c is None for c in cells):
+        return table.to_csv(index=False, lineterminator="\n")
+    names = pa.array([str(c) for c in table.columns], type=pa.large_string())
+    header = ",".join(_csv_quoted(names).to_pylist())
+    if not len(table):
+        return header + "\n"
+    # Each line ends in a newline: the last cell takes it, so that one join makes the lines.
+    cells[-1] = pc.binary_join_element_wise(cells[-1], _EMPTY, _cell("\n"))
+    lines = one_piece(pc.binary_join_element_wise(*cells, _cell(",")))
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset :][: len(lines) + 1]
+    data = lines.buffers()[2].to_pybytes()[offsets[0] : offsets[-1]]
+    return header + "\n" + data.decode("utf-8")
+
+
+def _cell(text: str) -> pa.Scalar:
+    return pa.scalar(text, pa.large_string())
+
+
+_EMPTY = _cell("")
+
+
+def _csv_cells(column: pd.Series) -> pa.Array | None:
+    """Return a column as CSV cells (large_string, no nulls), or None for another kind."""
+    dtype = column.dtype
+    if isinstance(dtype, pd.StringDtype):
+        text = pa.array(column.array, type=pa.large_string(), from_pandas=True)
+        return _csv_quoted(pc.fill_null(text, _EMPTY))
+    if dtype == np.bool_:
+        return pa.array(np.where(column.to_numpy(), "True", "False"), type=pa.large_string())
+    if dtype.kind in "iu" and isinstance(dtype, np.dtype):
+        return pc.cast(pa.array(column.to_numpy()), pa.large_string())
+    if dtype == np.float64:
+        return _csv_floats(column.to_numpy())
+    return None
+
+
+def _csv_floats(values: np.ndarray) -> pa.Array:
+    """Return floats spelled as repr() spells them, NaN as an empty cell."""
+    size = np.abs(values)
+    with np.errstate(invalid="ignore"):
+        # Whole numbers: pyarrow writes 33 where Python writes 33.0 (-0.0 is left to repr).
+        whole = (values == np.trunc(values)) & (size < 1e16) & ~((values == 0) & np.signbit(values))
+        # In between, pyarrow's shortest digits are repr's; outside it, its exponents differ.
+        between = (size >= 1e-4) & (size < 1e13) & ~whole
+    missing = np.isnan(values)
+    spelled = pc.cast(pa.array(values), pa.large_string())
+    integers = pc.cast(pa.array(np.where(whole, values, 0).astype(np.int64)), pa.large_string())
+    spelled = pc.if_else(whole, pc.binary_join_element_wise(integers, _cell(".0"), _EMPTY), spelled)
+    spelled = pc.if_else(missing, _EMPTY, spelled)
+    other = ~(whole | between | missing)
+    if other.any():  # tiny, huge, infinite or -0.0: a few cells, each spelled by repr
+        shown = pa.array([repr(x) for x in values[other].tolist()], type=pa.large_string())
+        spelled = pc.replace_with_mask(spelled, pa.array(other), shown)
+    return spelled
+
+
+def _csv_quoted(text: pa.Array) -> pa.Array:
+    """Return text cells quoted as pandas' csv writer quotes them: only those holding a comma,
+    a quote or a newline (a lone \\r is written as it is)."""
+    needs = pc.match_substring_regex(text, r'[,"\n]')
+    if not pc.any(needs).as_py():
+        return text
+    doubled = pc.replace_substring(text, '"', '""')
+    quoted = pc.binary_join_element_wise(_cell('"'), doubled, _cell('"'), _EMPTY)
+    return pc.if_else(needs, quoted, text)
 
 
 def _number_format(column: str) -> str | None:
