@@ -123,15 +123,17 @@ def _csv_floats(values: np.ndarray) -> pa.Array:
     with np.errstate(invalid="ignore"):
         # Whole numbers: pyarrow writes 33 where Python writes 33.0 (-0.0 is left to repr).
         whole = (values == np.trunc(values)) & (size < 1e16) & ~((values == 0) & np.signbit(values))
-        # In between, pyarrow's shortest digits are repr's; outside it, its exponents differ.
-        between = (size >= 1e-4) & (size < 1e13) & ~whole
+        # Where repr writes plain digits, pyarrow's shortest digits are the same, unless
+        # pyarrow chose an exponent (it does for some long numbers, 1.00000000005e+10).
+        plain = (size >= 1e-4) & (size < 1e16) & ~whole
     missing = np.isnan(values)
     spelled = pc.cast(pa.array(values), pa.large_string())
+    exponent = pc.match_substring(spelled, "e").to_numpy(zero_copy_only=False)
     integers = pc.cast(pa.array(np.where(whole, values, 0).astype(np.int64)), pa.large_string())
     spelled = pc.if_else(whole, pc.binary_join_element_wise(integers, _cell(".0"), _EMPTY), spelled)
     spelled = pc.if_else(missing, _EMPTY, spelled)
-    other = ~(whole | between | missing)
-    if other.any():  # tiny, huge, infinite or -0.0: a few cells, each spelled by repr
+    other = ~(whole | missing | (plain & ~exponent))
+    if other.any():  # tiny, huge, long, infinite or -0.0: a few cells, each spelled by repr
         shown = pa.array([repr(x) for x in values[other].tolist()], type=pa.large_string())
         spelled = pc.replace_with_mask(spelled, pa.array(other), shown)
     return spelled
