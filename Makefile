@@ -32,7 +32,7 @@ lab: $(STAMP)
 
 # After an intended change: re-execute the notebooks in place, then review `git diff notebooks`.
 baseline: $(STAMP)
-	$(BIN)/python -c "from analysis.run import refresh_baseline; refresh_baseline()"
+	$(BIN)/python -c "from analysis.report.execute import refresh_baseline; refresh_baseline()"
 
 clean:
 	rm -rf reports .pytest_cache

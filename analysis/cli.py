@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from analysis.errors import InputError
-from analysis.present import PEOPLE_COLUMNS
+from analysis.words.formats import PEOPLE_COLUMNS
 
 PROG = "fund-analysis"
 
@@ -104,8 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from analysis.load import load
-    from analysis.rules import check, summary
+    from analysis.check.rules import check, summary
+    from analysis.read.load import load
 
     ds = load(args.data)
     findings = check(ds)
@@ -118,7 +118,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _findings_text(findings, counts: dict[str, int], source: str, lang: str) -> str:
-    from analysis.labels import label
+    from analysis.words.labels import label
 
     langs = ["zh", "en"] if lang == "both" else [lang]
     lines = [f"{' / '.join(label('data', x) for x in langs)}: {source}"]
@@ -144,10 +144,10 @@ METRIC_VIEWS: dict[str, tuple[str, list[str]]] = {
 
 
 def _metrics(args: argparse.Namespace) -> int:
-    from analysis.export import csv_text
-    from analysis.load import load, select
-    from analysis.measures import measure
-    from analysis.present import people_text
+    from analysis.measure.measures import measure
+    from analysis.read.load import load, select
+    from analysis.report.tables import csv_text
+    from analysis.words.formats import people_text
 
     ds = select(load(args.data), program=args.program, year=args.year)
     name, people_columns = METRIC_VIEWS[args.by]
@@ -162,21 +162,40 @@ def _metrics(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from analysis.run import command
+    from analysis.report.run import command
 
     return command(args)
 
 
 def _extract(args: argparse.Namespace) -> int:
-    from analysis.extract import command
+    """Run `extract`: 0 when every figure was read, 1 when some were not (tables still written)."""
+    from analysis.read.extract import extract, issue_text, write
 
-    return command(args)
+    extraction = extract(args.report, prefix=getattr(args, "id_prefix", None))
+    write(extraction, args.out)
+    lines = [issue_text(issue, extraction.report) for issue in extraction.issues]
+    sys.stderr.buffer.write("".join(line + "\n" for line in lines).encode("utf-8"))
+    sys.stderr.flush()
+    counts = (
+        len(extraction.projects),
+        len(extraction.lines),
+        len(extraction.programs),
+        sum(issue.kind == "corrected" for issue in extraction.issues),
+        len(extraction.unread),
+    )
+    summary = (
+        "{}: 项目 {} 个，预算明细 {} 行，计划 {} 个，更正 {} 处，未能录入 {} 处 / "
+        "{} projects, {} budget lines, {} programs, {} corrected, {} not entered\n"
+    ).format(args.out, *counts, *counts)
+    sys.stdout.buffer.write(summary.encode("utf-8"))
+    sys.stdout.flush()
+    return 0 if extraction.complete() else 1
 
 
 def _rules(args: argparse.Namespace) -> int:
-    from analysis.export import csv_text
-    from analysis.present import text_table
-    from analysis.rules import rules_table
+    from analysis.check.rules import rules_table
+    from analysis.report.tables import csv_text
+    from analysis.words.formats import text_table
 
     table = rules_table()
     if args.format == "csv":

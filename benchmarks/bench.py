@@ -122,10 +122,10 @@ def _timings(data: Path, repeat: int) -> dict:
     """Return the best times of the floor and of each step, and whether validate was right."""
     import pandas as pd
 
-    from analysis.facts import Facts
-    from analysis.load import load
-    from analysis.measures import measure
-    from analysis.rules import check
+    from analysis.check._facts import Facts
+    from analysis.check.rules import check
+    from analysis.measure.measures import measure
+    from analysis.read.load import load
 
     rounds = []
     for _ in range(repeat):
@@ -165,10 +165,10 @@ def _found_as_planted(findings, data: Path) -> bool:
 
 def _peak_memory(data: Path) -> dict:
     """Return the resident set after imports and at its peak over load, check and measure."""
-    from analysis.facts import Facts
-    from analysis.load import load
-    from analysis.measures import measure
-    from analysis.rules import check
+    from analysis.check._facts import Facts
+    from analysis.check.rules import check
+    from analysis.measure.measures import measure
+    from analysis.read.load import load
 
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     ds = Facts.of(load(data))
@@ -252,7 +252,7 @@ def _machine() -> str:
     import pandas
     import pyarrow
 
-    from analysis.parallel import threads
+    from analysis._parallel import threads
 
     return (
         f"{os.cpu_count()} cores ({threads()} threads), Python {platform.python_version()}, "

@@ -28,7 +28,8 @@ def floor(count: int, jobs: int, folder: Path) -> None:
     """Execute `count` notebooks that import pandas and seaborn, `jobs` at a time."""
     import nbformat
 
-    from analysis.run import _kernel_manager_class, _papermill
+    from analysis.report.execute import import_papermill as _papermill
+    from analysis.report.execute import kernel_manager_class as _kernel_manager_class
 
     papermill = _papermill()
     template = folder / "floor.ipynb"

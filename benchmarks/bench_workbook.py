@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.load import load
+from analysis.read.load import load
 
 HERE = Path(__file__).resolve().parent
 AMOUNTS = {"special", "self_raised", "total", "self_raised_actual", "special_total", "year"}

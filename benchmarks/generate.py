@@ -31,8 +31,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.rules import RULES, WARNING
-from analysis.vocabulary import CATEGORIES
+from analysis.check.rules import RULES, WARNING
+from analysis.words.vocabulary import CATEGORIES
 
 DEFAULT_VIOLATIONS = 24
 

@@ -9,9 +9,9 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.export import csv_text
-from analysis.load import load
-from analysis.measures import measure
+from analysis.measure.measures import measure
+from analysis.read.load import load
+from analysis.report.tables import csv_text
 
 FLOATS = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),

@@ -17,8 +17,8 @@ import pytest
 
 from analysis.config import bundled_data_dir
 from analysis.errors import InputError
-from analysis.extract import extract, id_prefix, read_report, write
-from analysis.load import load
+from analysis.read.extract import extract, id_prefix, read_report, write
+from analysis.read.load import load
 
 SEED_REPORT = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_6cdd9bb89a889b45.txt"
 

@@ -10,12 +10,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import parallel
-from analysis.facts import Facts
-from analysis.load import load
-from analysis.measures import measure
-from analysis.parallel import THREADS_ENV
-from analysis.rules import check
+from analysis import _parallel as parallel
+from analysis._parallel import THREADS_ENV
+from analysis.check._facts import Facts
+from analysis.check.rules import check
+from analysis.measure.measures import measure
+from analysis.read.load import load
 
 GENERATOR = Path(__file__).resolve().parents[1] / "benchmarks" / "generate.py"
 

@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from analysis.errors import InputError
-from analysis.load import load
-from analysis.measures import measure
-from analysis.vocabulary import CATEGORIES
+from analysis.measure.measures import measure
+from analysis.read.load import load
+from analysis.words.vocabulary import CATEGORIES
 from tests.conftest import SEED, write_tables
 
 NUMBERS = {"special", "total", "self_raised", "self_raised_actual", "special_total", "year"}
@@ -387,7 +387,7 @@ def test_datapackage_describes_every_bundled_column():
 
 
 def _both_readings(folder: Path):
-    from analysis.load import _load
+    from analysis.read.load import _load
 
     return _load(folder, typed=True), _load(folder, typed=False)
 
@@ -404,7 +404,8 @@ def _variant(tmp_path: Path, seed_tables, change) -> Path:
 
 
 def test_typed_reading_is_taken_for_clean_files(seed_copy):
-    from analysis.load import SPECS, _read_typed
+    from analysis.read.columns import SPECS
+    from analysis.read.csvfile import read_typed as _read_typed
 
     for name in ("projects", "budget_lines", "programs"):
         assert _read_typed(seed_copy / f"{name}.csv", SPECS[name]) is not None
@@ -415,7 +416,8 @@ def test_typed_reading_is_taken_for_clean_files(seed_copy):
     ["seed", "yuan_and_spaces", "crlf_bom_blank_lines", "extra_and_missing_columns", "gbk"],
 )
 def test_typed_and_careful_readings_give_the_same_data(tmp_path, seed_tables, case):
-    from analysis.load import SPECS, _read_typed
+    from analysis.read.columns import SPECS
+    from analysis.read.csvfile import read_typed as _read_typed
 
     def yuan_and_spaces(tables):
         lines = tables["budget_lines"]
@@ -450,7 +452,8 @@ def test_typed_and_careful_readings_give_the_same_data(tmp_path, seed_tables, ca
 
 @pytest.mark.parametrize("cell", ["nan", "inf", "1e400", "   "])
 def test_cells_the_typed_reading_declines_get_the_careful_error(tmp_path, seed_tables, cell):
-    from analysis.load import SPECS, _read_typed
+    from analysis.read.columns import SPECS
+    from analysis.read.csvfile import read_typed as _read_typed
 
     def change(tables):
         tables["budget_lines"].loc[2, "total"] = cell
@@ -487,7 +490,7 @@ _records = st.lists(
 def test_row_numbers_without_reading_row_by_row_match_reading_row_by_row(
     records, crlf, final_newline
 ):
-    from analysis.load import _line_numbers, _line_numbers_read, _read_text
+    from analysis.read.csvfile import _line_numbers, _line_numbers_read, _read_text
 
     end = "\r\n" if crlf else "\n"
     text = "project_id,note,total" + end
@@ -499,14 +502,15 @@ def test_row_numbers_without_reading_row_by_row_match_reading_row_by_row(
     n_rows = len(_read_text(utf8))
     assert n_rows == len(records)
     expected = _line_numbers_read(utf8, n_rows)
-    with mock.patch("analysis.load._line_numbers_read", wraps=_line_numbers_read) as read:
+    with mock.patch("analysis.read.csvfile._line_numbers_read", wraps=_line_numbers_read) as read:
         assert _line_numbers(utf8, n_rows).tolist() == expected.tolist()
     # Only a quote inside an unquoted cell may send it back to reading row by row.
     assert not read.called or any(note == 'he said "x"' for note, _ in records)
 
 
 def test_a_blank_line_at_the_end_keeps_the_typed_reading_and_the_row_numbers(seed_copy):
-    from analysis.load import SPECS, _read_typed
+    from analysis.read.columns import SPECS
+    from analysis.read.csvfile import read_typed as _read_typed
 
     path = seed_copy / "budget_lines.csv"
     path.write_bytes(path.read_bytes() + b"\n\n")

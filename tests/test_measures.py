@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analysis.load import load, select
-from analysis.measures import measure
-from analysis.present import leverage, multiplier, percent, wan
+from analysis.measure.measures import measure
+from analysis.read.load import load, select
+from analysis.words.formats import leverage, multiplier, percent, wan
 from tests.conftest import write_tables
 
 

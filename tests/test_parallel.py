@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from analysis.parallel import SIDE_BY_SIDE_FROM, THREADS_ENV, each, threads, together
+from analysis._parallel import SIDE_BY_SIDE_FROM, THREADS_ENV, each, threads, together
 
 
 def test_results_come_back_in_the_order_given_whatever_finishes_first():

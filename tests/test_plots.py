@@ -22,13 +22,16 @@ import pytest
 from matplotlib import colors as mcolors
 from PIL import Image
 
-from analysis import fonts, plots
-from analysis.facts import fen
-from analysis.labels import category_names, group_names, label
-from analysis.load import load
-from analysis.measures import measure
-from analysis.present import leverage, percent, wan
-from analysis.vocabulary import CATEGORIES
+from analysis import draw
+from analysis.draw import theme as fonts
+from analysis.draw._style import SELF_RAISED_COLOR, SPECIAL_COLOR
+from analysis.draw.save import PNG_DPI
+from analysis.measure import OTHERS, top_projects
+from analysis.measure.measures import measure
+from analysis.read.load import load
+from analysis.words.formats import leverage, percent, wan
+from analysis.words.labels import category_names, group_names, label
+from analysis.words.vocabulary import CATEGORIES, fen
 from tests.conftest import write_tables
 
 N_GENERATED = 500
@@ -188,7 +191,7 @@ def by_organization(ms) -> pd.DataFrame:
 
 @requires_cjk
 def test_funding_split_stacks_special_and_self_raised_in_wan(seed):
-    ax = plots.funding_split(seed.projects)
+    ax = draw.funding_split(seed.projects)
     expected = by_organization(seed)
     for key in ("special", "self_raised"):
         drawn = widths(ax, label(key))
@@ -204,14 +207,14 @@ def test_funding_split_stacks_special_and_self_raised_in_wan(seed):
 
 @requires_cjk
 def test_funding_split_orders_projects_by_special_fund(seed):
-    ax = plots.funding_split(seed.projects)
+    ax = draw.funding_split(seed.projects)
     expected = seed.projects.sort_values("special", ascending=False)["organization"]
     assert tick_labels(ax) == expected.tolist()
 
 
 @requires_cjk
 def test_funding_split_percent_bars_are_shares_with_labels(seed):
-    ax = plots.funding_split(seed.projects, percent=True)
+    ax = draw.funding_split(seed.projects, percent=True)
     expected = by_organization(seed)
     special, self_raised = widths(ax, "专项资金"), widths(ax, "自筹资金")
     assert special.to_dict() == pytest.approx(expected["special_share"].to_dict())
@@ -228,22 +231,22 @@ def test_funding_split_percent_bars_are_shares_with_labels(seed):
 @requires_cjk
 def test_special_and_self_raised_keep_their_colours(seed):
     charts = [
-        plots.funding_split(seed.projects),
-        plots.funding_split(seed.projects, percent=True),
-        plots.program_structure(seed.by_category),
+        draw.funding_split(seed.projects),
+        draw.funding_split(seed.projects, percent=True),
+        draw.program_structure(seed.by_category),
     ]
     for ax in charts:
         colours = {c.get_label(): c.patches[0].get_facecolor() for c in ax.containers}
-        assert colours["专项资金"] == mcolors.to_rgba(plots.SPECIAL_COLOR)
-        assert colours["自筹资金"] == mcolors.to_rgba(plots.SELF_RAISED_COLOR)
-    flow = plots.funding_flow(seed.categories)
+        assert colours["专项资金"] == mcolors.to_rgba(SPECIAL_COLOR)
+        assert colours["自筹资金"] == mcolors.to_rgba(SELF_RAISED_COLOR)
+    flow = draw.funding_flow(seed.categories)
     nodes = {p.get_gid(): p for p in flow.patches if p.get_gid()}
-    assert nodes["node:0:special"].get_facecolor() == mcolors.to_rgba(plots.SPECIAL_COLOR)
-    assert nodes["node:0:self_raised"].get_facecolor() == mcolors.to_rgba(plots.SELF_RAISED_COLOR)
+    assert nodes["node:0:special"].get_facecolor() == mcolors.to_rgba(SPECIAL_COLOR)
+    assert nodes["node:0:self_raised"].get_facecolor() == mcolors.to_rgba(SELF_RAISED_COLOR)
 
 
 def test_english_labels_come_from_the_same_dictionary(seed):
-    ax = plots.funding_split(seed.projects, lang="en")
+    ax = draw.funding_split(seed.projects, lang="en")
     assert legend_labels(ax) == [label("special", "en"), label("self_raised", "en")]
     assert ax.get_title(loc="left") == label("chart_funding_split", "en")
     assert ax.get_xlabel().startswith("Unit:")
@@ -254,7 +257,7 @@ def test_english_labels_come_from_the_same_dictionary(seed):
 
 @requires_cjk
 def test_budget_structure_bars_are_category_totals(seed):
-    ax = plots.budget_structure(seed.categories)
+    ax = draw.budget_structure(seed.categories)
     bars = bar_table(ax)
     expected = seed.categories.assign(
         series=category_names(seed.categories["category"]), row=seed.categories["organization"]
@@ -265,19 +268,19 @@ def test_budget_structure_bars_are_category_totals(seed):
 
 @requires_cjk
 def test_project_without_lines_is_unallocated_not_left_out(seed):
-    ax = plots.budget_structure(seed.categories)
+    ax = draw.budget_structure(seed.categories)
     assert "未分项" in legend_labels(ax)
     hongcheng = bar_table(ax).query("row == '鸿城节能' and width > 0")
     assert hongcheng["series"].tolist() == ["未分项"]
     assert hongcheng["width"].tolist() == [by_organization(seed).loc["鸿城节能", "total"]]
     assert row_texts(ax, "鸿城节能") == ["62.00", "62.00"]
-    english = plots.budget_structure(seed.categories, lang="en")
+    english = draw.budget_structure(seed.categories, lang="en")
     assert "Unallocated" in legend_labels(english)
 
 
 @requires_cjk
 def test_budget_structure_by_group(seed):
-    ax = plots.budget_structure(seed.groups, level="group")
+    ax = draw.budget_structure(seed.groups, level="group")
     bars = bar_table(ax).query("width > 0")
     # 天成科技: 设备费 125, 业务费 93 + 5 + 20 + 5 + 2 + 20 = 145.
     tiancheng = bars[bars["row"] == "天成科技"].set_index("series")["width"]
@@ -287,7 +290,7 @@ def test_budget_structure_by_group(seed):
 
 @requires_cjk
 def test_heatmap_cells_are_category_shares(seed):
-    ax = plots.structure_heatmap(seed.categories)
+    ax = draw.structure_heatmap(seed.categories)
     cells = np.ma.filled(ax.images[0].get_array(), np.nan)
     columns = [t.get_text() for t in ax.get_xticklabels()]
     rows = tick_labels(ax)
@@ -306,7 +309,7 @@ def test_heatmap_cells_are_category_shares(seed):
 @pytest.mark.parametrize(("level", "table"), [("category", "by_category"), ("group", "by_group")])
 def test_program_structure_splits_each_category_by_source(seed, level, table):
     by = getattr(seed, table)
-    ax = plots.program_structure(by, level=level)
+    ax = draw.program_structure(by, level=level)
     names = category_names(by["category"]) if level == "category" else group_names(by["group"])
     assert tick_labels(ax) == names.tolist()  # in the vocabulary's order, 未分项 last
     for key in ("special", "self_raised"):
@@ -319,7 +322,7 @@ def test_program_structure_splits_each_category_by_source(seed, level, table):
 
 @requires_cjk
 def test_program_structure_by_category_from_the_report(seed):
-    ax = plots.program_structure(seed.by_category)
+    ax = draw.program_structure(seed.by_category)
     # 设备费: 北塑管业 170 (32 special) + 天成科技 125 (60 special).
     assert widths(ax, "专项资金")["设备费"] == 92
     assert widths(ax, "自筹资金")["设备费"] == 203
@@ -329,7 +332,7 @@ def test_program_structure_by_category_from_the_report(seed):
 @requires_cjk
 def test_program_structure_of_one_project_names_the_project(seed):
     beisu = seed.categories[seed.categories["organization"] == "北塑管业"]
-    ax = plots.program_structure(beisu)
+    ax = draw.program_structure(beisu)
     assert ax.get_title(loc="left") == "北塑管业：项目预算结构（按预算科目）"
     assert widths(ax, "专项资金")["设备费"] == 32
     assert widths(ax, "自筹资金")["设备费"] == 170 - 32
@@ -340,7 +343,7 @@ def test_program_structure_of_one_project_names_the_project(seed):
 
 @requires_cjk
 def test_leverage_bars_are_sorted_and_labelled_one_to_x(seed):
-    ax = plots.leverage_bars(seed.projects)
+    ax = draw.leverage_bars(seed.projects)
     expected = seed.projects.sort_values("leverage", ascending=False)
     assert tick_labels(ax) == expected["organization"].tolist()
     assert widths(ax, "撬动比").to_numpy() == pytest.approx(expected["leverage"].to_numpy())
@@ -350,19 +353,19 @@ def test_leverage_bars_are_sorted_and_labelled_one_to_x(seed):
 
 
 def test_program_leverage_is_the_reference_line(seed):
-    ax = plots.leverage_bars(seed.projects, lang="en")
+    ax = draw.leverage_bars(seed.projects, lang="en")
     reference = [line for line in ax.lines if line.get_gid() == "reference"]
     assert len(reference) == 1
     program = seed.programs["leverage"].iloc[0]
     assert reference[0].get_xdata()[0] == pytest.approx(program) == pytest.approx(2.36)
     assert label("program_reference", "en", value="1 : 2.36") in {t.get_text() for t in ax.texts}
-    given = plots.leverage_bars(seed.projects, program_leverage=3.0, lang="en")
+    given = draw.leverage_bars(seed.projects, program_leverage=3.0, lang="en")
     assert [ln.get_xdata()[0] for ln in given.lines if ln.get_gid() == "reference"] == [3.0]
 
 
 @requires_cjk
 def test_execution_draws_only_projects_with_actuals(seed):
-    ax = plots.execution(seed.projects)
+    ax = draw.execution(seed.projects)
     reported = seed.projects[seed.projects["self_raised_actual"].notna()]
     assert tick_labels(ax) == reported["organization"].tolist() == ["鸿城节能"]
     # 鸿城节能: 22 万元 spent of a 20 万元 self-raised budget.
@@ -375,7 +378,7 @@ def test_execution_draws_only_projects_with_actuals(seed):
 
 def test_execution_without_any_actual_says_so(seed):
     projects = seed.projects.assign(self_raised_actual=np.nan)
-    ax = plots.execution(projects, lang="en")
+    ax = draw.execution(projects, lang="en")
     assert not ax.patches
     assert label("none_with_actuals", "en") in {t.get_text() for t in ax.texts}
     assert label("no_actuals", "en", n=len(projects)) in note(ax)
@@ -394,7 +397,7 @@ def flow_nodes(ax) -> pd.DataFrame:
 
 
 def test_funding_flow_nodes_are_to_scale(seed):
-    ax = plots.funding_flow(seed.categories, lang="en")
+    ax = draw.funding_flow(seed.categories, lang="en")
     nodes = flow_nodes(ax)["height"]
     program = seed.programs.iloc[0]
     by = seed.by_category.set_index("category")["total"]
@@ -416,8 +419,8 @@ def test_funding_flow_nodes_are_to_scale(seed):
 
 
 def test_funding_flow_takes_the_measures_too(seed):
-    from_table = flow_nodes(plots.funding_flow(seed.categories, lang="en"))["height"]
-    from_measures = flow_nodes(plots.funding_flow(seed, lang="en"))["height"]
+    from_table = flow_nodes(draw.funding_flow(seed.categories, lang="en"))["height"]
+    from_measures = flow_nodes(draw.funding_flow(seed, lang="en"))["height"]
     assert from_measures.to_dict() == pytest.approx(from_table.to_dict())
 
 
@@ -436,9 +439,9 @@ def test_generated_program_loads_with_the_expected_shape(many):
 
 
 def test_top_projects_plus_others_sum_exactly_to_the_program(many):
-    shown = plots.top_projects(many.projects, TOP)
+    shown = top_projects(many.projects, TOP)
     assert len(shown) == TOP + 1
-    assert shown["project_id"].iloc[-1] == plots.OTHERS
+    assert shown["project_id"].iloc[-1] == OTHERS
     assert shown["n_projects"].sum() == N_GENERATED
     for key in ("special", "self_raised", "total"):
         assert in_fen(shown[key]) == in_fen(many.programs[key])
@@ -448,7 +451,7 @@ def test_top_projects_plus_others_sum_exactly_to_the_program(many):
 
 @requires_cjk
 def test_funding_split_of_many_projects_sums_to_the_program(many):
-    ax = plots.funding_split(many.projects, top=TOP)
+    ax = draw.funding_split(many.projects, top=TOP)
     others = label("others", n=N_GENERATED - TOP)
     assert len(tick_labels(ax)) == TOP + 1
     assert tick_labels(ax)[-1] == others == "其他 480 个项目"
@@ -465,7 +468,7 @@ def test_funding_split_of_many_projects_sums_to_the_program(many):
 
 @requires_cjk
 def test_two_projects_of_one_company_are_told_apart(many):
-    ax = plots.funding_split(many.projects, top=TOP)
+    ax = draw.funding_split(many.projects, top=TOP)
     twins = many.projects[many.projects["organization"] == "双项目公司"]["project_id"]
     assert {f"双项目公司 ({pid})" for pid in twins} <= set(tick_labels(ax))
 
@@ -474,7 +477,7 @@ def test_two_projects_of_one_company_are_told_apart(many):
 @pytest.mark.parametrize("level", ["category", "group"])
 def test_budget_structure_of_many_projects_sums_to_the_program(many, level):
     table = many.categories if level == "category" else many.groups
-    ax = plots.budget_structure(table, level=level, top=TOP)
+    ax = draw.budget_structure(table, level=level, top=TOP)
     bars = bar_table(ax)
     assert bars["row"].nunique() == TOP + 1
     assert in_fen(bars["width"]) == in_fen(many.programs["total"])
@@ -489,7 +492,7 @@ def test_budget_structure_of_many_projects_sums_to_the_program(many, level):
 
 @requires_cjk
 def test_heatmap_others_row_is_the_others_structure(many):
-    ax = plots.structure_heatmap(many.categories, top=TOP)
+    ax = draw.structure_heatmap(many.categories, top=TOP)
     cells = np.ma.filled(ax.images[0].get_array(), np.nan)
     assert cells.shape[0] == TOP + 1
     rest = many.categories[many.categories["project_id"].isin(others_of(many)["project_id"])]
@@ -504,7 +507,7 @@ def test_heatmap_others_row_is_the_others_structure(many):
 
 @requires_cjk
 def test_leverage_of_others_is_a_ratio_of_sums(many):
-    ax = plots.leverage_bars(many.projects, top=TOP)
+    ax = draw.leverage_bars(many.projects, top=TOP)
     rest = others_of(many)
     others = label("others", n=len(rest))
     expected = rest["self_raised"].sum() / rest["special"].sum()
@@ -519,7 +522,7 @@ def test_leverage_of_others_is_a_ratio_of_sums(many):
 
 @requires_cjk
 def test_execution_of_many_projects(many):
-    ax = plots.execution(many.projects, top=TOP)
+    ax = draw.execution(many.projects, top=TOP)
     reported = many.projects[many.projects["self_raised_actual"].notna()]
     rest = reported.sort_values("special", ascending=False, kind="stable").iloc[TOP:]
     others = label("others", n=len(rest))
@@ -529,10 +532,10 @@ def test_execution_of_many_projects(many):
 
 
 def test_funding_flow_of_many_projects_keeps_top_n_nodes(many):
-    ax = plots.funding_flow(many.categories, top=10, lang="en")
+    ax = draw.funding_flow(many.categories, top=10, lang="en")
     nodes = flow_nodes(ax)["height"]
     assert len(nodes.loc["1"]) == 11
-    assert plots.OTHERS in nodes.loc["1"].index
+    assert OTHERS in nodes.loc["1"].index
     # Every column holds the whole program, so the three columns are equally tall.
     column_sums = nodes.groupby(level="column").sum()
     assert column_sums.to_numpy() == pytest.approx(column_sums.iloc[0])
@@ -542,7 +545,7 @@ def test_funding_flow_of_many_projects_keeps_top_n_nodes(many):
 
 
 def test_amount_ticks_have_thousands_separators(many):
-    ax = plots.budget_structure(many.categories, lang="en")
+    ax = draw.budget_structure(many.categories, lang="en")
     formatter = ax.xaxis.get_major_formatter()
     assert formatter(1500) == "1,500"
     assert formatter(2.5) == "2.5"
@@ -552,21 +555,21 @@ def test_amount_ticks_have_thousands_separators(many):
 # --- fonts ---------------------------------------------------------------------------------------
 
 CHARTS = {
-    "funding_split": lambda ms, **kw: plots.funding_split(ms.projects, **kw),
-    "funding_split_percent": lambda ms, **kw: plots.funding_split(ms.projects, percent=True, **kw),
-    "budget_structure": lambda ms, **kw: plots.budget_structure(ms.categories, **kw),
-    "budget_structure_group": lambda ms, **kw: plots.budget_structure(
+    "funding_split": lambda ms, **kw: draw.funding_split(ms.projects, **kw),
+    "funding_split_percent": lambda ms, **kw: draw.funding_split(ms.projects, percent=True, **kw),
+    "budget_structure": lambda ms, **kw: draw.budget_structure(ms.categories, **kw),
+    "budget_structure_group": lambda ms, **kw: draw.budget_structure(
         ms.groups, level="group", **kw
     ),
-    "structure_heatmap": lambda ms, **kw: plots.structure_heatmap(ms.categories, **kw),
-    "program_structure": lambda ms, **kw: plots.program_structure(ms.by_category, **kw),
-    "program_structure_group": lambda ms, **kw: plots.program_structure(
+    "structure_heatmap": lambda ms, **kw: draw.structure_heatmap(ms.categories, **kw),
+    "program_structure": lambda ms, **kw: draw.program_structure(ms.by_category, **kw),
+    "program_structure_group": lambda ms, **kw: draw.program_structure(
         ms.by_group, level="group", **kw
     ),
-    "leverage_bars": lambda ms, **kw: plots.leverage_bars(ms.projects, **kw),
-    "execution": lambda ms, **kw: plots.execution(ms.projects, **kw),
-    "funding_flow": lambda ms, **kw: plots.funding_flow(ms.categories, **kw),
-    "funding_flow_group": lambda ms, **kw: plots.funding_flow(ms.groups, level="group", **kw),
+    "leverage_bars": lambda ms, **kw: draw.leverage_bars(ms.projects, **kw),
+    "execution": lambda ms, **kw: draw.execution(ms.projects, **kw),
+    "funding_flow": lambda ms, **kw: draw.funding_flow(ms.categories, **kw),
+    "funding_flow_group": lambda ms, **kw: draw.funding_flow(ms.groups, level="group", **kw),
 }
 
 
@@ -602,7 +605,7 @@ def test_every_chart_in_chinese_has_every_glyph(request, data, chart):
 def test_chart_on_an_axes_made_elsewhere_still_draws_chinese(seed):
     _, ax = plt.subplots()  # made outside the charts' style, with the default font
     figures = plt.get_fignums()
-    caught = drawn_warnings(lambda: plots.budget_structure(seed.categories, ax=ax))
+    caught = drawn_warnings(lambda: draw.budget_structure(seed.categories, ax=ax))
     assert glyph_missing(caught) == []
     assert plt.get_fignums() == figures
 
@@ -610,7 +613,7 @@ def test_chart_on_an_axes_made_elsewhere_still_draws_chinese(seed):
 def test_charts_leave_global_settings_alone(seed):
     before = {k: plt.rcParams[k] for k in ("font.family", "axes.unicode_minus", "font.size")}
     _, ax = plt.subplots()
-    assert plots.leverage_bars(seed.projects, ax=ax) is ax
+    assert draw.leverage_bars(seed.projects, ax=ax) is ax
     assert {k: plt.rcParams[k] for k in before} == before
 
 
@@ -666,7 +669,7 @@ def test_saved_files_are_byte_identical_for_the_same_data(tmp_path, seed, chart)
     written = []
     for run in ("first", "second"):
         ax = CHARTS[chart](seed)
-        written.append(plots.save(ax.figure, tmp_path / run / chart))
+        written.append(draw.save(ax.figure, tmp_path / run / chart))
         plt.close(ax.figure)
     first, second = written
     assert [p.name for p in first] == [f"{chart}.png", f"{chart}.svg"]
@@ -675,7 +678,7 @@ def test_saved_files_are_byte_identical_for_the_same_data(tmp_path, seed, chart)
     svg = first[1].read_text(encoding="utf-8")
     assert "<dc:date>" not in svg
     with Image.open(first[0]) as png:
-        assert png.info["dpi"] == pytest.approx((plots.PNG_DPI, plots.PNG_DPI), abs=0.01)
+        assert png.info["dpi"] == pytest.approx((PNG_DPI, PNG_DPI), abs=0.01)
         assert "Software" not in png.info
 
 
@@ -694,6 +697,6 @@ def test_every_artist_lies_inside_the_figure(request, data, chart):
 
 def test_charts_save_nothing_by_themselves(tmp_path, seed, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    for draw in CHARTS.values():
-        draw(seed)
+    for chart in CHARTS.values():
+        chart(seed)
     assert list(Path(tmp_path).iterdir()) == []

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis.load import load
-from analysis.rules import RULES, check, rules_table, summary
+from analysis.check.rules import RULES, check, rules_table, summary
+from analysis.read.load import load
 from tests.conftest import write_tables
 
 

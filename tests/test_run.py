@@ -13,11 +13,14 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from analysis import run as run_module
 from analysis.config import NOTEBOOKS_DIR
 from analysis.errors import InputError
-from analysis.load import load
-from analysis.measures import measure
+from analysis.measure.measures import measure
+from analysis.read.load import load
+from analysis.report import execute as execute_module
+from analysis.report import plan as plan_module
+from analysis.report import record as record_module
+from analysis.report import run as run_module
 from tests.conftest import write_tables
 
 TEMPLATES = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
@@ -75,7 +78,7 @@ def second_dataset(folder: Path) -> Path:
 
 def test_there_are_the_five_notebooks():
     names = {p.stem for p in TEMPLATES}
-    assert names == {*run_module.PROGRAM_NOTEBOOKS, run_module.PROJECT_NOTEBOOK}
+    assert names == {*plan_module.PROGRAM_NOTEBOOKS, plan_module.PROJECT_NOTEBOOK}
 
 
 @pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.stem)
@@ -180,7 +183,7 @@ def test_manifest_records_inputs_packages_and_notebooks(english_run):
     assert on_disk["notebooks"] == manifest["notebooks"]
     files = on_disk["data"]["files"]
     assert set(files) == {"projects.csv", "budget_lines.csv", "programs.csv"}
-    assert files["projects.csv"] == run_module.sha256(data / "projects.csv")
+    assert files["projects.csv"] == record_module.sha256(data / "projects.csv")
     assert on_disk["packages"]["pandas"] == pd.__version__
     assert on_disk["command"]["lang"] == "en" and on_disk["command"]["jobs"] == 2
     assert on_disk["git_commit"] is None or len(on_disk["git_commit"]) == 40
@@ -204,9 +207,9 @@ def test_summary_workbook_is_for_people(english_run):
 
 
 def test_chinese_summary_headers(tmp_path):
-    from analysis.export import measure_tables, write_workbook
-    from analysis.reconcile import reconciliation
-    from analysis.rules import check
+    from analysis.check.reconcile import reconciliation
+    from analysis.check.rules import check
+    from analysis.report.tables import measure_tables, write_workbook
 
     ds = load()
     tables = measure_tables(measure(ds), check(ds), reconciliation(ds))
@@ -245,8 +248,8 @@ def fake_templates(tmp_path, monkeypatch):
     tiny_notebook(folder / "good.ipynb", "print('fine')")
     tiny_notebook(folder / "bad.ipynb", "raise ValueError('made to fail')")
     tiny_notebook(folder / "also_good.ipynb", "print('fine too')")
-    monkeypatch.setattr(run_module, "NOTEBOOKS_DIR", folder)
-    monkeypatch.setattr(run_module, "PROGRAM_NOTEBOOKS", ("good", "also_good"))
+    monkeypatch.setattr(execute_module, "NOTEBOOKS_DIR", folder)
+    monkeypatch.setattr(plan_module, "PROGRAM_NOTEBOOKS", ("good", "also_good"))
     return folder
 
 
@@ -260,7 +263,7 @@ def test_good_run_then_failing_run_keeps_the_good_output(
     out = tmp_path / "out"
     assert run_module.command(args(out)) == 0
     before = (out / "manifest.json").read_bytes()
-    monkeypatch.setattr(run_module, "PROGRAM_NOTEBOOKS", ("good", "bad", "also_good"))
+    monkeypatch.setattr(plan_module, "PROGRAM_NOTEBOOKS", ("good", "bad", "also_good"))
     assert run_module.command(args(out)) == 1
     err = capsys.readouterr().err
     assert "FAILED  bad.ipynb  cell 3: ValueError: made to fail" in err
@@ -352,10 +355,10 @@ def test_papermill_cli_from_any_working_directory(tmp_path):
 
 
 def test_the_session_cache_serves_only_the_same_data_and_filters(tmp_path, monkeypatch):
-    from analysis.cache import read_cache, write_cache
+    from analysis._cache import read_cache, write_cache
+    from analysis.check.rules import check
     from analysis.config import SESSION_CACHE_ENV
-    from analysis.notebook import open_session
-    from analysis.rules import check
+    from analysis.session import open_session
 
     ds = load()
     path = tmp_path / "session.pickle"
@@ -386,7 +389,7 @@ def test_a_run_leaves_the_working_directory_alone(tmp_path, fake_templates, monk
 
 
 def test_a_missing_cjk_font_is_said_once(tmp_path, fake_templates, monkeypatch, capsys):
-    from analysis import fonts
+    from analysis.draw import theme as fonts
 
     monkeypatch.setattr(fonts, "installed_families", lambda: {"DejaVu Sans"})
     assert run_module.command(args(tmp_path / "out")) == 0

@@ -17,17 +17,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis.facts import TOLERANCE_FEN_PER_FIGURE, Facts, fen
-from analysis.load import Dataset, is_first
-from analysis.present import tolerance, wan
-from analysis.reconcile import compare, line_counts, project_figures
-from analysis.vocabulary import FEN_PER_WAN
+from analysis.check._facts import Facts
+from analysis.check.reconcile import compare, line_counts, project_figures
+from analysis.read.keys import is_first
+from analysis.read.load import Dataset
+from analysis.words.formats import tolerance, wan
+from analysis.words.vocabulary import FEN_PER_WAN, TOLERANCE_FEN_PER_FIGURE, fen, is_corrected
 
 ERROR = "error"
 WARNING = "warning"
-
-# A note that starts with one of these words marks a figure corrected by hand.
-CORRECTION_PATTERN = r"^\s*(?:更正|已更正|修正|勘误|corrected|correction)"
 
 FINDING_COLUMNS = [
     "rule",
@@ -266,11 +264,7 @@ def _no_breakdown(ds: Dataset) -> pd.DataFrame:
 
 def _corrected_figures(ds: Dataset) -> pd.DataFrame:
     lines = ds.lines
-    # Most lines have no note: only the notes there are go through the pattern.
-    noted = lines["note"].notna().to_numpy()
-    corrected = np.zeros(len(lines), dtype=bool)
-    found = lines["note"][noted].str.contains(CORRECTION_PATTERN, case=False, regex=True)
-    corrected[noted] = found.fillna(False).to_numpy(dtype=bool)
+    corrected = is_corrected(lines["note"])
     hits = _hits(
         lines,
         corrected,

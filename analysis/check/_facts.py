@@ -15,18 +15,10 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from analysis.load import Dataset, first_rows, id_codes, numbered
-from analysis.parallel import together
-from analysis.vocabulary import FEN_PER_WAN
-
-# Half of the last printed digit (0.01 万元), in 分, for each figure in a sum.
-TOLERANCE_FEN_PER_FIGURE = 5_000
-
-
-def fen(wan: pd.Series | np.ndarray) -> np.ndarray:
-    """Return 万元 amounts as whole 分 (float, NaN kept), for exact sums and comparisons."""
-    return np.rint(np.asarray(wan, dtype=np.float64) * FEN_PER_WAN)
-
+from analysis._parallel import together
+from analysis.read.keys import first_rows, id_codes, numbered
+from analysis.read.load import Dataset
+from analysis.words.vocabulary import fen
 
 # check() hands every rule a Facts, which works each fact out once, on first use; a rule
 # called on a plain Dataset gets one of its own.
@@ -143,8 +135,8 @@ class Facts(Dataset):
 
     @cached_property
     def reconciliation(self) -> pd.DataFrame:
-        """The reconciliation table (see analysis.reconcile)."""
-        from analysis.reconcile import reconciliation
+        """The reconciliation table (see analysis.check.reconcile)."""
+        from analysis.check.reconcile import reconciliation
 
         return reconciliation(self)
 

@@ -13,9 +13,9 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 
-from analysis.facts import TOLERANCE_FEN_PER_FIGURE, Facts, fen
-from analysis.load import Dataset
-from analysis.vocabulary import FEN_PER_WAN
+from analysis.check._facts import Facts
+from analysis.read.load import Dataset
+from analysis.words.vocabulary import FEN_PER_WAN, TOLERANCE_FEN_PER_FIGURE, fen
 
 COLUMNS = ["level", "key", "program", "year", "organization", "figure", "declared", "summed",
            "n_summed", "difference", "tolerance", "ok", "source_row"]  # fmt: skip

@@ -5,6 +5,7 @@ One table each, so a new category or unit is a new row, not a new branch.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 # Amounts are held exactly as whole 分 (0.01 元) while they are summed; one 万元 is
@@ -27,6 +28,35 @@ UNIT_ALIASES: dict[str, str] = {
     "100m yuan": "亿元",
 }
 DEFAULT_UNIT = "万元"
+
+# The report prints 万元 with two decimals: each figure in a sum may be off by half of the
+# last digit (0.005 万元), and a sum of n figures reconciles within n times that, in 分.
+TOLERANCE_FEN_PER_FIGURE = 5_000
+
+
+def fen(wan: pd.Series | np.ndarray) -> np.ndarray:
+    """Return 万元 amounts as whole 分 (float, NaN kept), for exact sums and comparisons."""
+    return np.rint(np.asarray(wan, dtype=np.float64) * FEN_PER_WAN)
+
+
+def to_wan(fen: np.ndarray) -> np.ndarray:
+    """Return amounts in whole 分 as 万元."""
+    return fen / FEN_PER_WAN
+
+
+# A note that starts with one of these words marks a figure corrected by hand.
+CORRECTION_PATTERN = r"^\s*(?:更正|已更正|修正|勘误|corrected|correction)"
+
+
+def is_corrected(notes: pd.Series) -> np.ndarray:
+    """Return whether each note marks its line's figure as corrected by hand."""
+    # Most lines have no note: only the notes there are go through the pattern.
+    noted = notes.notna().to_numpy()
+    corrected = np.zeros(len(notes), dtype=bool)
+    found = notes[noted].str.contains(CORRECTION_PATTERN, case=False, regex=True)
+    corrected[noted] = found.fillna(False).to_numpy(dtype=bool)
+    return corrected
+
 
 # Category codes and names follow the brief's domain table; groups follow 国办发〔2021〕32号.
 CATEGORIES = pd.DataFrame(

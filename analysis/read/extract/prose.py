@@ -1,63 +1,24 @@
-"""Read a self-evaluation report's prose into the brief's tables, each figure with its sentence.
-
-`fund-analysis extract REPORT --out DIR` reads a report (.txt in UTF-8 or GBK, or .docx) and
-writes projects.csv, budget_lines.csv and programs.csv in the brief's layout, each row with a
-`source` column quoting the sentence its figures came from, and unread.csv listing every figure
-of the report that did not make it into the tables. Rules only: no network, no model.
-
-How the prose is read:
-- Each paragraph is NFKC-normalised (full-width digits and punctuation become half-width); a map
-  keeps every character's place in the printed text, so sources quote the report as printed.
-- A project is named as 单位的“项目名称” (quotes of either width, 「」, 『』 or 《》). The figures
-  after a project's name, up to the next project's name or the next heading, are that project's.
-- A figure is a label followed by an amount in 元, 万元 or 亿元: the labels are FIELD_LABELS
-  below, and budget categories are the vocabulary's names and aliases.
-- Every amount in the text is either entered in a table or listed as unread with its sentence.
-- A line figure printed in another unit than the rest of its project is corrected only when the
-  sums prove the intended unit (see `_reconcile`); the line's note says so.
-
-Project ids are {prefix}-{year}-{NN}, NN counting projects in the order the report first names
-them. The prefix is the pinyin initials of the program name's first four characters, taken from
-the GB2312 code order (its 3,755 common characters are sorted by pinyin), so 县域创新跃升计划
-gives XYCX, the prefix of the bundled tables, and 科技小巨人培育计划 gives KJXJ, with no pinyin
-dictionary. Rare characters outside that range are skipped; a character with two readings gets
-GB2312's. With no usable program name the prefix is P.
-"""
+"""Read a report's prose: paragraphs, projects named in them, and the figures of each."""
 
 from __future__ import annotations
 
-import argparse
-import bisect
 import re
-import sys
 import unicodedata
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from itertools import combinations
 from pathlib import Path
 
 import pandas as pd
 
 from analysis.errors import InputError
-from analysis.facts import TOLERANCE_FEN_PER_FIGURE
-from analysis.load import as_utf8, category_lookup
-from analysis.vocabulary import (
-    CATEGORIES,
-    DEFAULT_UNIT,
+from analysis.read.csvfile import as_utf8
+from analysis.read.values import category_lookup
+from analysis.words.vocabulary import (
     FEN_PER_WAN,
     UNIT_ALIASES,
     UNIT_FACTORS,
 )
-
-PROJECT_COLUMNS = ["project_id", "year", "program", "organization", "title", "special",
-                   "self_raised", "total", "self_raised_actual", "unit", "source"]  # fmt: skip
-LINE_COLUMNS = ["project_id", "category", "total", "special", "unit", "note", "source"]
-PROGRAM_COLUMNS = ["program", "year", "special_total", "unit", "source"]
-UNREAD_COLUMNS = ["kind", "project_id", "field", "where", "text", "reason", "source"]
-OUTPUT_FILES = {"projects": "projects.csv", "lines": "budget_lines.csv",
-                "programs": "programs.csv", "unread": "unread.csv"}  # fmt: skip
 
 # Old Word and other formats that are not text: say so rather than report a bad encoding.
 REJECTED_SUFFIXES = {".doc", ".wps", ".pdf", ".xls", ".xlsx", ".rtf", ".odt"}
@@ -169,7 +130,7 @@ class Amount:
         return self.fen / FEN_PER_WAN
 
     def shown(self) -> str:
-        return f"{_plain(self.number)} {self.unit}"
+        return f"{plain_digits(self.number)} {self.unit}"
 
     def read_in(self, unit: str) -> Amount:
         """Return the same printed number read in another unit."""
@@ -239,22 +200,6 @@ ISSUE_KINDS: dict[str, tuple[str, str, bool]] = {
     "doubtful": ("单位存疑", "doubtful unit", False),
     "absent": ("未见数字", "not in the report", False),
 }
-
-
-@dataclass(frozen=True)
-class Extraction:
-    """The tables read from one report (text cells, amounts in 万元) and the issues met."""
-
-    projects: pd.DataFrame
-    lines: pd.DataFrame
-    programs: pd.DataFrame
-    unread: pd.DataFrame
-    issues: tuple[Issue, ...]
-    report: str
-
-    def complete(self) -> bool:
-        """Return whether every figure of the report is in the tables."""
-        return self.unread.empty
 
 
 # --- reading the file ---------------------------------------------------------------
@@ -578,359 +523,6 @@ def _add_source(sources: list[str], source: str) -> None:
     sources.append(source)
 
 
-# --- units the sums prove -----------------------------------------------------------
-
-
-def _reconcile(project: Project) -> list[Issue]:
-    """Correct line figures whose printed unit the project's sums prove wrong; note the rest.
-
-    A line figure printed in another unit than most of the project's figures is read in that
-    majority unit only when: the lines do not sum to the declared figure as printed (within
-    the brief's 0.005 万元 per figure), they do when it is re-read, and exactly one choice of
-    re-read figures does. Otherwise it is kept as printed with a note that says why.
-    """
-    units = Counter(a.unit for a in project.amounts())
-    if not units:
-        return []
-    unit, count = units.most_common(1)[0]
-    if count * 2 <= units.total():
-        return []  # no majority unit to measure the others against
-    issues = []
-    for column in ("total", "special"):
-        declared = project.figures.get(column)
-        entries = [(line, getattr(line, column)) for line in project.lines]
-        entries = [(line, a) for line, a in entries if a is not None]
-        odd = [i for i, (_, a) in enumerate(entries) if a.unit != unit]
-        proofs = _unit_proofs([a for _, a in entries], odd, unit, declared)
-        if proofs == [()]:
-            continue  # the sum holds as printed: the printed units are proven
-        if declared is not None and declared.amount.unit != unit and entries:
-            reason = (
-                f"与该项目其余金额的单位（{unit}）不同，且各科目合计与之不符，按原文录入",
-                f"the project's other figures are in {unit} and the lines do not sum to it;"
-                " kept as printed",
-            )
-            issues.append(_about(declared, "doubtful", project, column, reason))
-        others_all = units[unit] + len(odd) == units.total()
-        for i in odd:
-            line, amount = entries[i]
-            if len(proofs) == 1:
-                entered = amount.read_in(unit)
-                setattr(line, column, entered)
-                note = _correction_note(amount, entered, column, declared, len(odd), others_all)
-                kind = "corrected"
-            else:
-                note = _doubtful_note(amount, unit, column, declared, len(proofs))
-                kind = "doubtful"
-            line.notes.append(note)
-            issues.append(
-                Issue(kind, project, line.category, line.where, amount.printed, note, line.source)
-            )
-    return issues
-
-
-def _unit_proofs(
-    amounts: list[Amount], odd: list[int], unit: str, declared: Figure | None
-) -> list[tuple[int, ...]]:
-    """Return the choices of odd figures that, read in unit, make the amounts sum to declared.
-
-    [()] means the sum holds as printed. At most 2**8 choices are tried; beyond that, none.
-    """
-    if declared is None or not amounts or len(odd) > 8:
-        return []
-    tolerance = TOLERANCE_FEN_PER_FIGURE * len(amounts)
-
-    def reconciles(reread: tuple[int, ...]) -> bool:
-        fen = sum(a.read_in(unit).fen if i in reread else a.fen for i, a in enumerate(amounts))
-        return abs(fen - declared.amount.fen) <= tolerance
-
-    if reconciles(()):
-        return [()]
-    choices = (c for k in range(1, len(odd) + 1) for c in combinations(odd, k))
-    return [c for c in choices if reconciles(c)]
-
-
-_SUMS = {
-    "total": ("各科目合计", "the lines sum to", "total"),
-    "special": ("各科目专项经费合计", "the lines' special parts sum to", "special fund"),
-}
-
-
-def _correction_note(
-    printed: Amount, entered: Amount, column: str, declared: Figure, n_odd: int, others_all: bool
-) -> tuple[str, str]:
-    """Return the note (zh, en) of a corrected unit, in the manner of the bundled data's note."""
-    unit = entered.unit
-    sums_zh, sums_en, declared_en = _SUMS[column]
-    rest_zh, rest_en = ("均", "") if others_all else ("大多", "most of ")
-    if n_odd == 1:
-        when_zh, when_en = f"仅当此项为 {entered.shown()}时", "only then"
-    else:
-        when_zh = f"仅当单位不同的 {n_odd} 项均按{unit}计时"
-        when_en = f"only when all {n_odd} figures in other units are read in {unit}"
-    zh = (
-        f"更正：报告原文印作“{printed.printed}”，按 {entered.shown()}录入：该项目其余金额"
-        f"{rest_zh}以{unit}计，且{when_zh}{sums_zh}等于{declared.label} {declared.amount.shown()}。"
-    )
-    en = (
-        f'corrected: printed as "{printed.printed}"; entered as {entered.shown()} because '
-        f"{rest_en}the project's other figures are in {unit} and {sums_en} the "
-        f"{declared.amount.shown()} {declared_en} {when_en}."
-    )
-    return zh, en
-
-
-def _doubtful_note(
-    printed: Amount, unit: str, column: str, declared: Figure | None, n_proofs: int
-) -> tuple[str, str]:
-    """Return the note (zh, en) of a figure kept as printed although its unit stands out."""
-    sums_zh, sums_en, declared_en = _SUMS[column]
-    if declared is None:
-        why_zh, why_en = "报告未给出可核对的合计", "the report gives no figure to check the sum"
-    elif n_proofs > 1:
-        why_zh = f"有多种读法都能使{sums_zh}等于{declared.label} {declared.amount.shown()}"
-        why_en = f"several readings make {sums_en} the {declared.amount.shown()} {declared_en}"
-    else:
-        why_zh = f"按原文或按{unit}计，{sums_zh}都不等于{declared.label} {declared.amount.shown()}"
-        why_en = f"{sums_en} the {declared.amount.shown()} {declared_en} in neither reading"
-    zh = (
-        f"存疑：报告原文印作“{printed.printed}”，与该项目其余金额的单位（{unit}）不同，"
-        f"但{why_zh}，无法证明应以{unit}计，按原文录入。"
-    )
-    en = (
-        f'doubtful: printed as "{printed.printed}" while the project\'s other figures are in '
-        f"{unit}, but {why_en}; kept as printed."
-    )
-    return zh, en
-
-
-def _about(figure: Figure, kind: str, project: Project | None, name: str, reason) -> Issue:
-    """Return an issue about a figure already read, quoting it and its sentence."""
-    return Issue(kind, project, name, figure.where, figure.amount.printed, reason, figure.source)
-
-
-# --- project ids --------------------------------------------------------------------
-
-# The first GB2312 character of each pinyin initial: level-1 characters are in pinyin order.
-_PINYIN_ANCHORS = "啊芭擦搭蛾发噶哈击喀垃妈拿哦啪期然撒塌挖昔压匝"
-_PINYIN_INITIALS = "ABCDEFGHJKLMNOPQRSTWXYZ"
-_ANCHOR_CODES = [int.from_bytes(c.encode("gb2312"), "big") for c in _PINYIN_ANCHORS]
-_LAST_LEVEL_1 = 0xD7F9
-
-
-def id_prefix(program: str) -> str:
-    """Return the pinyin initials of the program name's first four characters (or "P")."""
-    initials = []
-    for char in program[:4]:
-        if char.isascii():
-            initials.append(char.upper() if char.isalnum() else "")
-            continue
-        try:
-            number = int.from_bytes(char.encode("gb2312"), "big")
-        except UnicodeEncodeError:
-            continue
-        if _ANCHOR_CODES[0] <= number <= _LAST_LEVEL_1:
-            initials.append(_PINYIN_INITIALS[bisect.bisect_right(_ANCHOR_CODES, number) - 1])
-    return "".join(initials) or "P"
-
-
-# --- the whole report ---------------------------------------------------------------
-
-
-def extract(
-    path: str | Path, *, categories: pd.DataFrame | None = None, prefix: str | None = None
-) -> Extraction:
-    """Return the tables read from the report at path, with every issue met on the way."""
-    paragraphs = read_report(path)
-    reader = _Reader(CATEGORIES if categories is None else categories)
-    for paragraph in paragraphs:
-        reader.read(paragraph)
-    projects = [p for p in reader.projects.values() if p.figures or p.lines]
-    if not projects:
-        raise InputError(
-            "bad_value",
-            path,
-            expected="a self-evaluation report naming projects as 单位的“项目名称” with figures",
-            found=paragraphs[0].printed.strip(),
-        )
-    program, year = _program_and_year(paragraphs, path)
-    prefix = prefix or id_prefix(program)
-    issues = list(reader.issues)
-    for n, project in enumerate(projects, 1):
-        project.project_id = f"{prefix}-{year}-{n:02d}"
-        issues.extend(_reconcile(project))
-        if "special" not in project.figures:
-            source = " | ".join(project.sources)
-            reason = REASONS["no_special"]
-            issues.append(Issue("missing", project, "special", "", project.title, reason, source))
-    total = reader.program_total
-    if total is None:
-        reason = REASONS["no_program_total"]
-        issues.append(Issue("absent", None, "special_total", "", program, reason, ""))
-    elif not program:
-        issues.append(_about(total, "missing", None, "program", REASONS["no_program_name"]))
-    return Extraction(
-        projects=_projects_table(projects, program, year),
-        lines=_lines_table(projects),
-        programs=_programs_table(reader, program, year),
-        unread=_unread_table(issues),
-        issues=tuple(issues),
-        report=str(path),
-    )
-
-
-def _program_and_year(paragraphs: list[Paragraph], path: str | Path) -> tuple[str, int]:
-    """Return the program's name and year from the title ("2021 年度…计划项目…报告").
-
-    Without such a title the name is empty and the year is the one the text names most.
-    """
-    for paragraph in paragraphs[:3]:
-        m = TITLE.search(_Text.of(paragraph.printed).norm)
-        if m:
-            return _key(m["program"]), int(m["year"])
-    years = Counter(m["year"] for p in paragraphs for m in YEAR.finditer(_Text.of(p.printed).norm))
-    if not years:
-        raise InputError(
-            "missing_value", path, column="year", expected="the year, e.g. '2021 年度' in the title"
-        )
-    return "", int(years.most_common(1)[0][0])
-
-
-def _plain(number: Decimal) -> str:
+def plain_digits(number: Decimal) -> str:
     """Return the number as plain digits: 170, 1.5, 0.0005 (no exponent, no trailing zeros)."""
     return format(number.normalize(), "f")
-
-
-def _wan(amount: Amount | None) -> str:
-    return "" if amount is None else _plain(amount.wan)
-
-
-def _projects_table(projects: list[Project], program: str, year: int) -> pd.DataFrame:
-    amounts = ("special", "self_raised", "total", "self_raised_actual")
-    rows = [
-        {
-            "project_id": p.project_id,
-            "year": str(year),
-            "program": program,
-            "organization": p.organization,
-            "title": p.title,
-            **{name: _wan(p.figures[name].amount) if name in p.figures else "" for name in amounts},
-            "unit": DEFAULT_UNIT,
-            "source": " | ".join(p.sources),
-        }
-        for p in projects
-    ]
-    return pd.DataFrame(rows, columns=PROJECT_COLUMNS)
-
-
-def _lines_table(projects: list[Project]) -> pd.DataFrame:
-    rows = [
-        {
-            "project_id": p.project_id,
-            "category": line.category,
-            "total": _wan(line.total),
-            "special": _wan(line.special) or "0",
-            "unit": DEFAULT_UNIT,
-            "note": _note(line.notes),
-            "source": line.source,
-        }
-        for p in projects
-        for line in p.lines
-    ]
-    return pd.DataFrame(rows, columns=LINE_COLUMNS)
-
-
-def _note(notes: list[tuple[str, str]]) -> str:
-    """Return notes as one "中文 / English" text, the form the rules module splits."""
-    if not notes:
-        return ""
-    return "；".join(zh for zh, _ in notes) + " / " + " ".join(en for _, en in notes)
-
-
-def _programs_table(reader: _Reader, program: str, year: int) -> pd.DataFrame:
-    rows = []
-    if reader.program_total is not None and program:
-        rows.append(
-            {
-                "program": program,
-                "year": str(year),
-                "special_total": _wan(reader.program_total.amount),
-                "unit": DEFAULT_UNIT,
-                "source": " | ".join(reader.program_sources),
-            }
-        )
-    return pd.DataFrame(rows, columns=PROGRAM_COLUMNS)
-
-
-def _unread_table(issues: list[Issue]) -> pd.DataFrame:
-    rows = [
-        {
-            "kind": issue.kind,
-            "project_id": issue.project.project_id if issue.project else "",
-            "field": issue.field,
-            "where": issue.where,
-            "text": issue.text,
-            "reason": " / ".join(issue.reason),
-            "source": issue.source,
-        }
-        for issue in issues
-        if ISSUE_KINDS[issue.kind][2]
-    ]
-    return pd.DataFrame(rows, columns=UNREAD_COLUMNS)
-
-
-# --- writing and the command --------------------------------------------------------
-
-
-def write(extraction: Extraction, out: str | Path) -> list[Path]:
-    """Write the tables as plain UTF-8 CSV files into out (created if need be); return them."""
-    folder = Path(out)
-    if folder.exists() and not folder.is_dir():
-        raise InputError("bad_value", folder, expected="an output folder", found="a file")
-    written = []
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        for attribute, name in OUTPUT_FILES.items():
-            path = folder / name
-            table: pd.DataFrame = getattr(extraction, attribute)
-            table.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
-            written.append(path)
-    except OSError as exc:
-        raise InputError(
-            "bad_value", folder, expected="a writable folder", found=exc.strerror
-        ) from None
-    return written
-
-
-def issue_text(issue: Issue, report: str) -> str:
-    """Return the one line a person reads about an issue: where, what, why, which sentence."""
-    zh, en, _ = ISSUE_KINDS[issue.kind]
-    where = f"{report}, {issue.where}" if issue.where else report
-    who = f" {issue.project.project_id}（{issue.project.organization}）" if issue.project else ""
-    text = f"{where}: {zh} / {en}{who}: “{issue.text}”: {' / '.join(issue.reason)}"
-    if issue.source:
-        text += f"; 原句 / sentence: “{issue.source}”"
-    return text.replace("\n", " ")
-
-
-def command(args: argparse.Namespace) -> int:
-    """Run `extract`: 0 when every figure was read, 1 when some were not (tables still written)."""
-    extraction = extract(args.report, prefix=getattr(args, "id_prefix", None))
-    write(extraction, args.out)
-    lines = [issue_text(issue, extraction.report) for issue in extraction.issues]
-    sys.stderr.buffer.write("".join(line + "\n" for line in lines).encode("utf-8"))
-    sys.stderr.flush()
-    counts = (
-        len(extraction.projects),
-        len(extraction.lines),
-        len(extraction.programs),
-        sum(issue.kind == "corrected" for issue in extraction.issues),
-        len(extraction.unread),
-    )
-    summary = (
-        "{}: 项目 {} 个，预算明细 {} 行，计划 {} 个，更正 {} 处，未能录入 {} 处 / "
-        "{} projects, {} budget lines, {} programs, {} corrected, {} not entered\n"
-    ).format(args.out, *counts, *counts)
-    sys.stdout.buffer.write(summary.encode("utf-8"))
-    sys.stdout.flush()
-    return 0 if extraction.complete() else 1

@@ -11,7 +11,7 @@ import unicodedata
 
 import pandas as pd
 
-from analysis.labels import LABELS, category_names, group_names, label
+from analysis.words.labels import LABELS, category_names, group_names, label
 
 AMOUNT_COLUMNS = frozenset(
     {

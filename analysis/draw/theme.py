@@ -23,7 +23,7 @@ import matplotlib.pyplot as plt
 from matplotlib import font_manager
 
 from analysis.config import FONT_WARNED_ENV
-from analysis.labels import check_lang
+from analysis.words.labels import check_lang
 
 # In order of preference: fonts made for Simplified Chinese first, then the other CJK
 # cuts of the same families (they hold every simplified character too), then the

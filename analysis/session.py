@@ -18,16 +18,17 @@ from typing import ClassVar
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from analysis.cache import read_cache
+from analysis._cache import read_cache
+from analysis.check._facts import Facts
+from analysis.check.reconcile import reconciliation
+from analysis.check.rules import check, rules_table
 from analysis.config import safe_name
-from analysis.facts import Facts
-from analysis.fonts import CJKFontMissingWarning, chart_lang
-from analysis.labels import check_lang, label
-from analysis.load import Dataset, load, select
-from analysis.measures import AMOUNTS, Measures, exact_sum, measure, with_ratios
-from analysis.present import PEOPLE_COLUMNS, for_people
-from analysis.reconcile import reconciliation
-from analysis.rules import CORRECTION_PATTERN, check, rules_table
+from analysis.draw.theme import CJKFontMissingWarning, chart_lang
+from analysis.measure.measures import AMOUNTS, Measures, exact_sum, measure, with_ratios
+from analysis.read.load import Dataset, load, select
+from analysis.words.formats import PEOPLE_COLUMNS, for_people
+from analysis.words.labels import check_lang, label
+from analysis.words.vocabulary import is_corrected
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,7 @@ class Session:
     def top(self, name: str, top: int, detail: str | None = None) -> pd.DataFrame:
         """Return a project-level table as the charts draw it: the top N by special fund,
         the rest summed into one "其他 N 个项目" row, with ratios of the sums, for people."""
-        from analysis.plots import OTHERS, top_projects
+        from analysis.measure.top import OTHERS, top_projects
 
         table = top_projects(getattr(self.measures, name), top, detail=detail)
         others = table["project_id"].eq(OTHERS)
@@ -159,8 +160,7 @@ class Session:
     def corrections(self) -> pd.DataFrame:
         """Return the budget lines whose figures were corrected by hand, with their notes."""
         lines = self.ds.lines
-        corrected = lines["note"].str.contains(CORRECTION_PATTERN, case=False, regex=True)
-        table = lines[corrected.fillna(False).to_numpy(dtype=bool)]
+        table = lines[is_corrected(lines["note"])]
         return self.table(
             table[["project_id", "category", "total", "special", "source_row", "note"]]
         )
@@ -206,7 +206,7 @@ class Session:
         if self.figures_dir is None:
             display(figure)
         else:
-            from analysis.plots import save
+            from analysis.draw.save import save
 
             png, _ = save(figure, self.figures_dir / safe_name(f"{self.name}-{name}"))
             # Show the file just written rather than render the figure a third time; at

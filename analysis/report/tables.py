@@ -18,10 +18,10 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from analysis.labels import LABELS, label
-from analysis.load import one_piece
-from analysis.measures import Measures
-from analysis.present import PEOPLE_COLUMNS, column_kind, for_people
+from analysis.measure.measures import Measures
+from analysis.read.keys import one_piece
+from analysis.words.formats import PEOPLE_COLUMNS, column_kind, for_people
+from analysis.words.labels import LABELS, label
 
 # file stem -> (sheet name zh, sheet name en)
 SHEETS: dict[str, tuple[str, str]] = {

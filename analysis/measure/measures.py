@@ -23,10 +23,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analysis.facts import Facts, fen
-from analysis.load import Dataset, numbered, one_piece, spread
-from analysis.parallel import together
-from analysis.vocabulary import FEN_PER_WAN, GROUPS, UNALLOCATED, UNKNOWN_GROUP
+from analysis._parallel import together
+from analysis.check._facts import Facts
+from analysis.read.keys import numbered, one_piece, spread
+from analysis.read.load import Dataset
+from analysis.words.vocabulary import FEN_PER_WAN, GROUPS, UNALLOCATED, UNKNOWN_GROUP, fen
 
 AMOUNTS = ["special", "self_raised", "total"]
 PROJECT_KEYS = ["project_id", "organization", "program", "year"]
@@ -110,7 +111,7 @@ def _fen_sums(amounts: dict[str, np.ndarray], group: np.ndarray, n: int) -> dict
 def measure(ds: Dataset) -> Measures:
     """Return every measure of the data set.
 
-    Given a Facts (analysis.facts), what check() has already worked out is not worked out again.
+    Given a Facts (analysis.check._facts), what check() has worked out is not worked out again.
     """
     ds = Facts.of(ds)
     projects = _projects(ds)

@@ -8,7 +8,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.vocabulary import CATEGORIES, GROUPS, UNALLOCATED, UNALLOCATED_NAMES, UNKNOWN_GROUP
+from analysis.words.vocabulary import (
+    CATEGORIES,
+    GROUPS,
+    UNALLOCATED,
+    UNALLOCATED_NAMES,
+    UNKNOWN_GROUP,
+)
 
 LANGS = ("zh", "en")
 

@@ -1,0 +1,447 @@
+"""Bar charts: funding split, budget structure per project and per program, leverage, execution."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.patches import Polygon
+from matplotlib.ticker import FuncFormatter, PercentFormatter
+
+from analysis.draw import theme
+from analysis.draw._style import (
+    _ON_LINE,
+    FUNDING_COLORS,
+    REFERENCE_COLOR,
+    SELF_RAISED_COLOR,
+    UNALLOCATED_HATCH,
+    _amount_axis,
+    _axes,
+    _check_level,
+    _detail_colors,
+    _detail_names,
+    _detail_order,
+    _finish,
+    _ink,
+    _legend_above,
+    _note,
+    _project_names,
+    _rows,
+    _tick_amount,
+    _title,
+    _top_note,
+    _unit_label,
+)
+from analysis.draw.theme import ChartStyle
+from analysis.measure.measures import exact_sum, ratio, with_ratios
+from analysis.measure.top import OTHERS, top_projects
+from analysis.words.formats import leverage as leverage_text
+from analysis.words.formats import percent as percent_text
+from analysis.words.formats import wan
+from analysis.words.labels import label
+from analysis.words.vocabulary import (
+    FEN_PER_WAN,
+    UNALLOCATED,
+    fen,
+)
+
+# --- stacked bars ---------------------------------------------------------------------------
+
+# An "others" bar longer than this many times the longest project bar is drawn cut, or the
+# projects it summarises would shrink to slivers; the cut is marked and the full total
+# written at its end.
+CUT_RATIO = 1.6
+
+
+def _stacked(
+    ax: Axes,
+    y: np.ndarray,
+    parts: list[tuple[str, np.ndarray, str, list[str], str | None]],
+    *,
+    ends: list[str] | None,
+    cuttable: np.ndarray,
+    scale: float | None = None,
+    headroom: float = 1.15,
+) -> None:
+    """Draw horizontal bars stacked from parts (name, widths, colour, texts, hatch).
+
+    Each part is one BarContainer labelled with its name; texts go inside the segments
+    wide enough for them, ends after each bar's end. The x axis runs from 0 to scale (1 for
+    100% bars) or to the longest bar and some headroom; a cuttable bar (the others bar) far
+    longer than the rest is cut at the axis edge instead.
+    """
+    totals = np.nansum(np.vstack([np.nan_to_num(p[1]) for p in parts]), axis=0)
+    longest = float(np.max(totals[~cuttable], initial=0.0)) if (~cuttable).any() else 0.0
+    cut = cuttable & (totals > CUT_RATIO * longest) & (longest > 0) & (scale is None)
+    if scale is not None:
+        right = scale
+    elif cut.any():
+        right = longest * 1.45
+    else:
+        right = float(np.max(totals, initial=0.0)) * headroom or 1.0
+    left = np.zeros(len(y))
+    axis_points = ax.get_position().width * ax.figure.get_figwidth() * 72
+    for name, widths, color, texts, hatch in parts:
+        width = np.nan_to_num(widths)
+        bars = ax.barh(
+            y,
+            width,
+            left=left,
+            height=0.65,
+            color=color,
+            label=name,
+            hatch=hatch,
+            edgecolor="#777777" if hatch else "white",
+            linewidth=0.4,
+        )
+        # A value goes inside its segment only where the segment is wider than the text
+        # (digits at 7.5 pt are about 4.7 pt wide; 6 pt of margin).
+        room = width / right * axis_points
+        needed = np.array([len(t) for t in texts]) * 4.7 + 6
+        fits = (room >= needed) & ~cut
+        shown = [t if ok else "" for t, ok in zip(texts, fits, strict=True)]
+        ax.bar_label(bars, labels=shown, label_type="center", color=_ink(color), fontsize=7.5)
+        left = left + width
+    if ends is not None:
+        ax.bar_label(
+            bars,
+            labels=["" if c else e for e, c in zip(ends, cut, strict=True)],
+            padding=3,
+            fontsize=7.5,
+        )
+        for row in np.flatnonzero(cut):
+            _break_mark(ax, y[row], right)
+            ax.annotate(
+                ends[row],
+                xy=(1.0, y[row]),
+                xycoords=("axes fraction", "data"),
+                xytext=(3, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=7.5,
+                gid="cut_total",
+            )
+    ax.set_xlim(0, right)
+
+
+def _break_mark(ax: Axes, y: float, right: float) -> None:
+    """Draw the slanted white gap that says a bar goes on beyond the axis."""
+    x, w = 0.9 * right, 0.012 * right
+    corners = [(x, y + 0.42), (x + w, y + 0.42), (x, y - 0.42), (x - w, y - 0.42)]
+    ax.add_patch(Polygon(corners, closed=True, facecolor="white", edgecolor="none", zorder=3))
+
+
+def _cut_note(ax: Axes, names: list[str], style: ChartStyle) -> str:
+    """Return the note for a cut bar, if _stacked cut one."""
+    cut = [t for t in ax.texts if t.get_gid() == "cut_total"]
+    return label("cut_note", style.lang, name=names[-1]) if cut else ""
+
+
+# --- funding split ------------------------------------------------------------------------
+
+
+def funding_split(
+    projects: pd.DataFrame,
+    *,
+    percent: bool = False,
+    top: int | None = 20,
+    lang: str = "zh",
+    ax: Axes | None = None,
+) -> Axes:
+    """Return the Axes with one bar per project, special fund and self-raised money stacked.
+
+    projects is Measures.projects. percent=False stacks the amounts in 万元 with each
+    project's total at the end of its bar; percent=True draws 100% bars labelled with each
+    source's share of the project budget. Projects are ordered by special fund, largest on
+    top; beyond the top N (None: all) the rest are one bar, 其他 N 个项目.
+    """
+    with theme.chart_style(lang) as style:
+        shown = with_ratios(top_projects(projects, top))
+        names = _project_names(shown, style)
+        ax = _axes(ax, len(shown))
+        y = _rows(ax, names)
+        column, text = ("{}_share", percent_text) if percent else ("{}", wan)
+        parts = []
+        for key, color in FUNDING_COLORS.items():
+            values = shown[column.format(key)].to_numpy()
+            parts.append((label(key, style.lang), values, color, [text(v) for v in values], None))
+        _stacked(
+            ax,
+            y,
+            parts,
+            ends=None if percent else [wan(v) for v in shown["total"]],
+            cuttable=shown["project_id"].eq(OTHERS).to_numpy(),
+            scale=1.0 if percent else None,
+        )
+        if percent:
+            ax.xaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
+            ax.set_xlabel(label("share_of_total", style.lang))
+            _title(ax, label("chart_funding_mix", style.lang))
+        else:
+            _amount_axis(ax, style)
+            _title(ax, label("chart_funding_split", style.lang))
+        _legend_above(ax, ncols=2)
+        _note(ax, [_top_note(shown, top, style), _cut_note(ax, names, style)])
+        return _finish(ax, style)
+
+
+# --- budget structure ---------------------------------------------------------------------
+
+
+def budget_structure(
+    categories: pd.DataFrame,
+    *,
+    level: str = "category",
+    top: int | None = 20,
+    lang: str = "zh",
+    ax: Axes | None = None,
+) -> Axes:
+    """Return the Axes with one bar per project, its budget stacked by category or group.
+
+    categories is Measures.categories (level "category" or "group") or Measures.groups
+    (level "group"). A project without budget lines is one hatched 未分项 / Unallocated
+    segment, not left out. Projects are ordered by special fund; beyond the top N the rest
+    are one bar, 其他 N 个项目. Each bar ends with the project's total in 万元.
+    """
+    level = _check_level(level)
+    with theme.chart_style(lang) as style:
+        shown = top_projects(categories, top, detail=level)
+        projects = shown.drop_duplicates("project_id")
+        names = _project_names(projects, style)
+        codes = _detail_order(shown[level], level)
+        grid = shown.pivot_table(
+            index="project_id", columns=level, values="total", aggfunc="sum", sort=False
+        )
+        grid = grid.reindex(index=projects["project_id"], columns=codes).fillna(0.0)
+        totals = fen(grid).sum(axis=1) / FEN_PER_WAN
+        ax = _axes(ax, len(projects), width=9.0)
+        y = _rows(ax, names)
+        parts = [
+            (name, grid[code].to_numpy(), color, [wan(v) for v in grid[code]], hatch)
+            for code, name, color, hatch in zip(
+                codes,
+                _detail_names(codes, level, style),
+                _detail_colors(codes, level),
+                [UNALLOCATED_HATCH if c == UNALLOCATED else None for c in codes],
+                strict=True,
+            )
+        ]
+        _stacked(
+            ax,
+            y,
+            parts,
+            ends=[wan(v) for v in totals],
+            cuttable=projects["project_id"].eq(OTHERS).to_numpy(),
+        )
+        _amount_axis(ax, style)
+        key = "chart_structure_category" if level == "category" else "chart_structure_group"
+        _title(ax, label(key, style.lang))
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), title=label(level, style.lang))
+        _note(ax, [_top_note(shown, top, style), _cut_note(ax, names, style)])
+        return _finish(ax, style)
+
+
+def program_structure(
+    table: pd.DataFrame,
+    *,
+    level: str = "category",
+    lang: str = "zh",
+    ax: Axes | None = None,
+) -> Axes:
+    """Return the Axes with the program's budget per category (or group), by source of money.
+
+    table is Measures.by_category (level "category") or Measures.by_group (level "group");
+    Measures.categories or .groups work too, all of them or one project's rows (the title
+    then names the project). Rows over several programs, years or projects are summed.
+    Each bar ends with its amount and its share of the whole budget; money in projects
+    without budget lines is the 未分项 / Unallocated bar.
+    """
+    level = _check_level(level)
+    with theme.chart_style(lang) as style:
+        summed = exact_sum(table, [level], ["special", "self_raised", "total"])
+        codes = _detail_order(summed[level], level)
+        summed = summed.set_index(level).reindex(codes)
+        share = ratio(fen(summed["total"]), fen(summed["total"]).sum())
+        names = _detail_names(codes, level, style)
+        ax = _axes(ax, len(codes))
+        y = _rows(ax, names)
+        parts = [
+            (
+                label(key, style.lang),
+                summed[key].to_numpy(),
+                color,
+                [wan(v) for v in summed[key]],
+                None,
+            )
+            for key, color in FUNDING_COLORS.items()
+        ]
+        form = "{}（{}）" if style.lang == "zh" else "{} ({})"
+        ends = [
+            form.format(wan(t), percent_text(r))
+            for t, r in zip(summed["total"], share, strict=True)
+        ]
+        _stacked(ax, y, parts, ends=ends, cuttable=np.zeros(len(codes), bool), headroom=1.3)
+        _amount_axis(ax, style)
+        _title(ax, _structure_title(table, level, style))
+        _legend_above(ax, ncols=2)
+        return _finish(ax, style)
+
+
+def _structure_title(table: pd.DataFrame, level: str, style: ChartStyle) -> str:
+    """Return the title of program_structure, naming the one project or program it shows.
+
+    The notebooks draw one project's structure with the same chart, from its rows of
+    Measures.categories; its title then names the project, not the program.
+    """
+    one_project = "project_id" in table and table["project_id"].nunique() == 1
+    title = label(f"chart_{'project' if one_project else 'program'}_{level}", style.lang)
+    if one_project:
+        first = table.iloc[0]
+        name = str(first["organization"] if pd.notna(first["organization"]) else "")
+        name = name if name and style.renders(name) else str(first["project_id"])
+    else:
+        pairs = table.reindex(columns=["program", "year"]).drop_duplicates()
+        if len(pairs) != 1 or pairs.isna().any(axis=None):
+            return title
+        name = f"{pairs.iloc[0, 0]} {pairs.iloc[0, 1]}"
+    if not style.renders(name):
+        return title
+    return f"{name}：{title}" if style.lang == "zh" else f"{title}: {name}"
+
+
+# --- leverage and execution ---------------------------------------------------------------
+
+
+def leverage_bars(
+    projects: pd.DataFrame,
+    *,
+    program_leverage: float | None = None,
+    top: int | None = 20,
+    lang: str = "zh",
+    ax: Axes | None = None,
+) -> Axes:
+    """Return the Axes with each project's leverage as a sorted bar labelled 1 : x.
+
+    projects is Measures.projects. The top N projects by special fund (and the rest as one
+    bar, its leverage a ratio of sums) are sorted by leverage, the rest last. The reference
+    line is program_leverage, by default the ratio of sums over the projects given
+    (Measures.programs' leverage for one program). Leverage is an accounting ratio, not
+    proof that the special fund caused the company's spending; the chart says so.
+    """
+    with theme.chart_style(lang) as style:
+        if program_leverage is None:
+            whole = exact_sum(projects.assign(_all=0), ["_all"], ["special", "self_raised"])
+            program_leverage = float(ratio(fen(whole["self_raised"]), fen(whole["special"]))[0])
+        shown = with_ratios(top_projects(projects, top))
+        missing = shown["leverage"].isna()
+        n_missing = int(shown.loc[missing, "n_projects"].sum())
+        shown = shown[~missing]
+        others = shown["project_id"].eq(OTHERS)
+        shown = pd.concat(
+            [shown[~others].sort_values("leverage", ascending=False, kind="stable"), shown[others]]
+        )
+        names = _project_names(shown, style)
+        ax = _axes(ax, len(shown))
+        y = _rows(ax, names)
+        values = shown["leverage"].to_numpy()
+        bars = ax.barh(
+            y, values, height=0.65, color=SELF_RAISED_COLOR, label=label("leverage", style.lang)
+        )
+        ax.bar_label(
+            bars, labels=[leverage_text(v) for v in values], padding=3, fontsize=7.5, bbox=_ON_LINE
+        )
+        largest = float(np.nanmax([*values, program_leverage, 0.0]))
+        ax.set_xlim(0, largest * 1.18 if largest > 0 else 1.0)
+        ax.xaxis.set_major_formatter(FuncFormatter(_tick_amount))
+        ax.set_xlabel(label("leverage_axis", style.lang))
+        if np.isfinite(program_leverage):
+            ax.axvline(
+                program_leverage,
+                color=REFERENCE_COLOR,
+                linestyle="--",
+                linewidth=1,
+                gid="reference",
+            )
+            ax.annotate(
+                label("program_reference", style.lang, value=leverage_text(program_leverage)),
+                xy=(program_leverage, 1.0),
+                xycoords=("data", "axes fraction"),
+                xytext=(3, 2),
+                textcoords="offset points",
+                ha="left",
+                va="bottom",
+                fontsize=7.5,
+            )
+        # Room above the plot for the reference line's label.
+        _title(ax, label("chart_leverage", style.lang), pad=16)
+        n_note = label("no_leverage", style.lang, n=n_missing) if n_missing else ""
+        _note(ax, [label("leverage_note", style.lang), _top_note(shown, top, style), n_note])
+        return _finish(ax, style)
+
+
+def execution(
+    projects: pd.DataFrame,
+    *,
+    top: int | None = 20,
+    lang: str = "zh",
+    ax: Axes | None = None,
+) -> Axes:
+    """Return the Axes with each project's execution rate (actual ÷ budget) and 100% marked.
+
+    projects is Measures.projects; the rate compares self_raised_actual with the
+    self-raised budget. Only projects with an actual figure are drawn; a note says how many
+    have none. Beyond the top N by special fund the rest are one bar (a ratio of sums).
+    """
+    with theme.chart_style(lang) as style:
+        reported = projects[projects["self_raised_actual"].notna()]
+        n_missing = len(projects) - len(reported)
+        missing_note = label("no_actuals", style.lang, n=n_missing) if n_missing else ""
+        if reported.empty:
+            ax = _axes(ax, 1)
+            ax.set_axis_off()
+            ax.text(
+                0.5,
+                0.5,
+                label("none_with_actuals", style.lang),
+                ha="center",
+                va="center",
+                transform=ax.transAxes,
+            )
+            _title(ax, label("chart_execution", style.lang))
+            _note(ax, [missing_note])
+            return _finish(ax, style)
+        shown = top_projects(reported, top)
+        actual, budget = shown["self_raised_actual"].to_numpy(), shown["self_raised"].to_numpy()
+        rate = ratio(fen(actual), fen(budget))
+        names = _project_names(shown, style)
+        ax = _axes(ax, len(shown))
+        y = _rows(ax, names)
+        bars = ax.barh(
+            y,
+            np.nan_to_num(rate),
+            height=0.65,
+            color=SELF_RAISED_COLOR,
+            label=label("execution_rate", style.lang),
+        )
+        texts = [
+            label(
+                "execution_amounts", style.lang, rate=percent_text(r), actual=wan(a), budget=wan(b)
+            )
+            for r, a, b in zip(rate, actual, budget, strict=True)
+        ]
+        ax.bar_label(bars, labels=texts, padding=3, fontsize=7.5, bbox=_ON_LINE)
+        ax.axvline(1.0, color=REFERENCE_COLOR, linestyle="--", linewidth=1, gid="reference")
+        ax.annotate(
+            label("execution_full", style.lang),
+            xy=(1.0, 1.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(3, 2),
+            textcoords="offset points",
+            fontsize=7.5,
+        )
+        ax.xaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
+        ax.set_xlim(0, max(1.25, float(np.nanmax(rate, initial=0.0)) * 1.6))
+        ax.set_xlabel(label("execution_axis", style.lang))
+        _title(ax, label("chart_execution", style.lang), pad=16)
+        _note(ax, [_unit_label(style), missing_note, _top_note(shown, top, style)])
+        return _finish(ax, style)

@@ -1,0 +1,221 @@
+"""The funding flow: a Sankey diagram from source to project to category."""
+
+from __future__ import annotations
+
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.patches import PathPatch, Rectangle
+from matplotlib.path import Path as BezierPath
+
+from analysis.draw import theme
+from analysis.draw._style import (
+    FUNDING_COLORS,
+    PROJECT_NODE_COLOR,
+    UNALLOCATED_HATCH,
+    _axes,
+    _check_level,
+    _detail_colors,
+    _detail_names,
+    _detail_order,
+    _finish,
+    _note,
+    _project_names,
+    _title,
+    _top_note,
+    _unit_label,
+)
+from analysis.measure.measures import Measures, exact_sum
+from analysis.measure.top import top_projects
+from analysis.words.formats import wan
+from analysis.words.labels import label
+from analysis.words.vocabulary import (
+    UNALLOCATED,
+)
+
+# --- funding flow -------------------------------------------------------------------------
+
+
+def funding_flow(
+    categories: pd.DataFrame | Measures,
+    *,
+    level: str = "category",
+    top: int | None = 10,
+    lang: str = "zh",
+    ax: Axes | None = None,
+) -> Axes:
+    """Return the Axes with a Sankey diagram: funding source → project → category (or group).
+
+    categories is Measures.categories (or Measures.groups with level="group"), or the
+    Measures themselves, from which the table for level is taken. A Sankey
+    rather than a treemap: a treemap shows one hierarchy, but the question here is two
+    splits in a row, where each project's money comes from and where it goes, and ribbons
+    show both at once. It reads well for the seed's four projects; for hundreds or
+    thousands the top N by special fund keep their own node and the rest are one
+    其他 N 个项目 node, so the middle column never has more than top + 1 nodes. Band widths
+    are to scale; nodes are labelled with their amounts in 万元.
+    """
+    level = _check_level(level)
+    if isinstance(categories, Measures):
+        categories = categories.categories if level == "category" else categories.groups
+    with theme.chart_style(lang) as style:
+        shown = top_projects(categories, top, detail=level)
+        projects = shown.drop_duplicates("project_id")["project_id"].tolist()
+        codes = _detail_order(shown[level], level)
+        sources = list(FUNDING_COLORS)
+        per_project = exact_sum(shown, ["project_id"], sources).set_index("project_id")
+        per_detail = exact_sum(shown, [level], ["total"]).set_index(level)["total"]
+
+        # One table of links for both stages: sources → projects, projects → details.
+        inflow = per_project.reindex(projects)[sources].stack().rename("value").reset_index()
+        inflow.columns = ["dst", "src", "value"]
+        inflow = inflow.sort_values("src", key=lambda s: s.map(sources.index), kind="stable")
+        outflow = shown.assign(src=shown["project_id"], dst=shown[level], value=shown["total"])
+        outflow = outflow.sort_values(
+            "dst", key=lambda s: s.map({c: i for i, c in enumerate(codes)}), kind="stable"
+        )
+        nodes = pd.concat(
+            [
+                pd.DataFrame(
+                    {"column": 0, "key": sources, "value": per_project[sources].sum().to_numpy()}
+                ),
+                pd.DataFrame(
+                    {
+                        "column": 1,
+                        "key": projects,
+                        "value": per_project.reindex(projects)[sources].sum(axis=1).to_numpy(),
+                    }
+                ),
+                pd.DataFrame(
+                    {"column": 2, "key": codes, "value": per_detail.reindex(codes).to_numpy()}
+                ),
+            ],
+            ignore_index=True,
+        )
+        nodes = nodes[nodes["value"] > 0].reset_index(drop=True)
+
+        project_names = _project_names(shown.drop_duplicates("project_id"), style)
+        names = dict(zip(projects, project_names, strict=True))
+        names.update(zip(codes, _detail_names(codes, level, style), strict=True))
+        names.update({k: label(k, style.lang) for k in sources})
+        colors = dict(zip(codes, _detail_colors(codes, level), strict=True)) | FUNDING_COLORS
+        ax = _axes(ax, int(nodes.groupby("column").size().max()), width=10.0, per_row=0.4)
+        _draw_sankey(ax, nodes, [inflow, outflow], names, colors)
+        key = "chart_flow" if level == "category" else "chart_flow_group"
+        _title(ax, label(key, style.lang))
+        _note(ax, [_unit_label(style), _top_note(shown, top, style)])
+        return _finish(ax, style)
+
+
+NODE_WIDTH = 0.05
+COLUMN_X = (0.0, 1.0, 2.0)
+NODE_GAP = 0.025
+
+
+def _sankey_layout(nodes: pd.DataFrame) -> tuple[pd.DataFrame, float]:
+    """Return the nodes with their height h and top y in [0, 1], and the height of 1 万元.
+
+    Every column holds the same money, so one scale serves all; the column with the most
+    nodes fills the height with NODE_GAP between nodes, the others are centred.
+    """
+    counts = nodes.groupby("column").size()
+    scale = (1.0 - NODE_GAP * (counts.max() - 1)) / nodes.groupby("column")["value"].sum().max()
+    nodes = nodes.assign(h=nodes["value"] * scale)
+    by_column = nodes.groupby("column")["h"]
+    column_height = by_column.transform("sum") + NODE_GAP * (nodes["column"].map(counts) - 1)
+    above = by_column.cumsum() - nodes["h"] + NODE_GAP * nodes.groupby("column").cumcount()
+    return nodes.assign(top=0.5 + column_height / 2 - above), scale
+
+
+def _draw_sankey(
+    ax: Axes,
+    nodes: pd.DataFrame,
+    stages: list[pd.DataFrame],
+    names: dict[str, str],
+    colors: dict[str, str],
+) -> None:
+    """Draw the nodes (rectangles with gid node:<column>:<key>) and the ribbons of each stage.
+
+    A stage's links (src, dst, value) leave their source and reach their destination
+    stacked in the order they come, so the order of the links is the order of the bands.
+    """
+    nodes, scale = _sankey_layout(nodes)
+    top_of = nodes.set_index(["column", "key"])["top"].to_dict()
+    # The pale grey of an unallocated node would vanish in a translucent ribbon.
+    ribbon = colors | {UNALLOCATED: "#999999"}
+    for stage, links in enumerate(stages):
+        links = links[links["value"] > 0]
+        h = links["value"].to_numpy() * scale
+        below_src = links.groupby("src")["value"].cumsum().to_numpy() * scale - h
+        below_dst = links.groupby("dst")["value"].cumsum().to_numpy() * scale - h
+        x0 = COLUMN_X[stage] + NODE_WIDTH / 2
+        x1 = COLUMN_X[stage + 1] - NODE_WIDTH / 2
+        # Money keeps its source's colour into a project, and takes its category's out of it.
+        tint = links["src"] if stage == 0 else links["dst"]
+        for src, dst, height, off0, off1, key in zip(
+            links["src"], links["dst"], h, below_src, below_dst, tint, strict=True
+        ):
+            y0 = top_of[(stage, src)] - off0
+            y1 = top_of[(stage + 1, dst)] - off1
+            ax.add_patch(_ribbon(x0, x1, y0, y1, height, ribbon[key]))
+
+    for column, key, value, h, top in zip(
+        nodes["column"], nodes["key"], nodes["value"], nodes["h"], nodes["top"], strict=True
+    ):
+        x = COLUMN_X[column]
+        unallocated = key == UNALLOCATED
+        ax.add_patch(
+            Rectangle(
+                (x - NODE_WIDTH / 2, top - h),
+                NODE_WIDTH,
+                h,
+                facecolor=PROJECT_NODE_COLOR if column == 1 else colors[key],
+                edgecolor="#555555" if unallocated else "none",
+                hatch=UNALLOCATED_HATCH if unallocated else None,
+                linewidth=0.4,
+                gid=f"node:{column}:{key}",
+            )
+        )
+        # Sources are labelled on their left, projects and categories on their right;
+        # a project's label sits over ribbons, so it gets a light ground.
+        ha, dx = ("right", -NODE_WIDTH) if column == 0 else ("left", NODE_WIDTH)
+        ground = {"facecolor": "white", "alpha": 0.7, "edgecolor": "none", "pad": 0.6}
+        ax.text(
+            x + dx,
+            top - h / 2,
+            f"{names[key]}  {wan(value)}",
+            ha=ha,
+            va="center",
+            fontsize=8,
+            bbox=ground if column == 1 else None,
+        )
+    ax.set_xlim(-0.75, 2.9)
+    ax.set_ylim(0, 1)
+    ax.set_axis_off()
+
+
+def _ribbon(x0: float, x1: float, y0: float, y1: float, h: float, color: str) -> PathPatch:
+    """Return a band of height h from (x0, y0 top) to (x1, y1 top), curved like an S."""
+    xm = (x0 + x1) / 2
+    vertices = [
+        (x0, y0),
+        (xm, y0),
+        (xm, y1),
+        (x1, y1),
+        (x1, y1 - h),
+        (xm, y1 - h),
+        (xm, y0 - h),
+        (x0, y0 - h),
+        (x0, y0),
+    ]
+    codes = [
+        BezierPath.MOVETO,
+        BezierPath.CURVE4,
+        BezierPath.CURVE4,
+        BezierPath.CURVE4,
+        BezierPath.LINETO,
+        BezierPath.CURVE4,
+        BezierPath.CURVE4,
+        BezierPath.CURVE4,
+        BezierPath.CLOSEPOLY,
+    ]
+    return PathPatch(BezierPath(vertices, codes), facecolor=color, alpha=0.45, edgecolor="none")

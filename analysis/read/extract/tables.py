@@ -1,0 +1,230 @@
+"""The tables read from a whole report, and writing them as CSV files."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.errors import InputError
+from analysis.read.extract.ids import id_prefix
+from analysis.read.extract.prose import (
+    ISSUE_KINDS,
+    REASONS,
+    TITLE,
+    YEAR,
+    Amount,
+    Issue,
+    Paragraph,
+    Project,
+    _key,
+    _Reader,
+    _Text,
+    plain_digits,
+    read_report,
+)
+from analysis.read.extract.units import about, reconcile_units
+from analysis.words.vocabulary import (
+    CATEGORIES,
+    DEFAULT_UNIT,
+)
+
+PROJECT_COLUMNS = ["project_id", "year", "program", "organization", "title", "special",
+                   "self_raised", "total", "self_raised_actual", "unit", "source"]  # fmt: skip
+LINE_COLUMNS = ["project_id", "category", "total", "special", "unit", "note", "source"]
+PROGRAM_COLUMNS = ["program", "year", "special_total", "unit", "source"]
+UNREAD_COLUMNS = ["kind", "project_id", "field", "where", "text", "reason", "source"]
+OUTPUT_FILES = {"projects": "projects.csv", "lines": "budget_lines.csv",
+                "programs": "programs.csv", "unread": "unread.csv"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """The tables read from one report (text cells, amounts in 万元) and the issues met."""
+
+    projects: pd.DataFrame
+    lines: pd.DataFrame
+    programs: pd.DataFrame
+    unread: pd.DataFrame
+    issues: tuple[Issue, ...]
+    report: str
+
+    def complete(self) -> bool:
+        """Return whether every figure of the report is in the tables."""
+        return self.unread.empty
+
+
+# --- the whole report ---------------------------------------------------------------
+
+
+def extract(
+    path: str | Path, *, categories: pd.DataFrame | None = None, prefix: str | None = None
+) -> Extraction:
+    """Return the tables read from the report at path, with every issue met on the way."""
+    paragraphs = read_report(path)
+    reader = _Reader(CATEGORIES if categories is None else categories)
+    for paragraph in paragraphs:
+        reader.read(paragraph)
+    projects = [p for p in reader.projects.values() if p.figures or p.lines]
+    if not projects:
+        raise InputError(
+            "bad_value",
+            path,
+            expected="a self-evaluation report naming projects as 单位的“项目名称” with figures",
+            found=paragraphs[0].printed.strip(),
+        )
+    program, year = _program_and_year(paragraphs, path)
+    prefix = prefix or id_prefix(program)
+    issues = list(reader.issues)
+    for n, project in enumerate(projects, 1):
+        project.project_id = f"{prefix}-{year}-{n:02d}"
+        issues.extend(reconcile_units(project))
+        if "special" not in project.figures:
+            source = " | ".join(project.sources)
+            reason = REASONS["no_special"]
+            issues.append(Issue("missing", project, "special", "", project.title, reason, source))
+    total = reader.program_total
+    if total is None:
+        reason = REASONS["no_program_total"]
+        issues.append(Issue("absent", None, "special_total", "", program, reason, ""))
+    elif not program:
+        issues.append(about(total, "missing", None, "program", REASONS["no_program_name"]))
+    return Extraction(
+        projects=_projects_table(projects, program, year),
+        lines=_lines_table(projects),
+        programs=_programs_table(reader, program, year),
+        unread=_unread_table(issues),
+        issues=tuple(issues),
+        report=str(path),
+    )
+
+
+def _program_and_year(paragraphs: list[Paragraph], path: str | Path) -> tuple[str, int]:
+    """Return the program's name and year from the title ("2021 年度…计划项目…报告").
+
+    Without such a title the name is empty and the year is the one the text names most.
+    """
+    for paragraph in paragraphs[:3]:
+        m = TITLE.search(_Text.of(paragraph.printed).norm)
+        if m:
+            return _key(m["program"]), int(m["year"])
+    years = Counter(m["year"] for p in paragraphs for m in YEAR.finditer(_Text.of(p.printed).norm))
+    if not years:
+        raise InputError(
+            "missing_value", path, column="year", expected="the year, e.g. '2021 年度' in the title"
+        )
+    return "", int(years.most_common(1)[0][0])
+
+
+def _wan(amount: Amount | None) -> str:
+    return "" if amount is None else plain_digits(amount.wan)
+
+
+def _projects_table(projects: list[Project], program: str, year: int) -> pd.DataFrame:
+    amounts = ("special", "self_raised", "total", "self_raised_actual")
+    rows = [
+        {
+            "project_id": p.project_id,
+            "year": str(year),
+            "program": program,
+            "organization": p.organization,
+            "title": p.title,
+            **{name: _wan(p.figures[name].amount) if name in p.figures else "" for name in amounts},
+            "unit": DEFAULT_UNIT,
+            "source": " | ".join(p.sources),
+        }
+        for p in projects
+    ]
+    return pd.DataFrame(rows, columns=PROJECT_COLUMNS)
+
+
+def _lines_table(projects: list[Project]) -> pd.DataFrame:
+    rows = [
+        {
+            "project_id": p.project_id,
+            "category": line.category,
+            "total": _wan(line.total),
+            "special": _wan(line.special) or "0",
+            "unit": DEFAULT_UNIT,
+            "note": _note(line.notes),
+            "source": line.source,
+        }
+        for p in projects
+        for line in p.lines
+    ]
+    return pd.DataFrame(rows, columns=LINE_COLUMNS)
+
+
+def _note(notes: list[tuple[str, str]]) -> str:
+    """Return notes as one "中文 / English" text, the form the rules module splits."""
+    if not notes:
+        return ""
+    return "；".join(zh for zh, _ in notes) + " / " + " ".join(en for _, en in notes)
+
+
+def _programs_table(reader: _Reader, program: str, year: int) -> pd.DataFrame:
+    rows = []
+    if reader.program_total is not None and program:
+        rows.append(
+            {
+                "program": program,
+                "year": str(year),
+                "special_total": _wan(reader.program_total.amount),
+                "unit": DEFAULT_UNIT,
+                "source": " | ".join(reader.program_sources),
+            }
+        )
+    return pd.DataFrame(rows, columns=PROGRAM_COLUMNS)
+
+
+def _unread_table(issues: list[Issue]) -> pd.DataFrame:
+    rows = [
+        {
+            "kind": issue.kind,
+            "project_id": issue.project.project_id if issue.project else "",
+            "field": issue.field,
+            "where": issue.where,
+            "text": issue.text,
+            "reason": " / ".join(issue.reason),
+            "source": issue.source,
+        }
+        for issue in issues
+        if ISSUE_KINDS[issue.kind][2]
+    ]
+    return pd.DataFrame(rows, columns=UNREAD_COLUMNS)
+
+
+# --- writing and the command --------------------------------------------------------
+
+
+def write(extraction: Extraction, out: str | Path) -> list[Path]:
+    """Write the tables as plain UTF-8 CSV files into out (created if need be); return them."""
+    folder = Path(out)
+    if folder.exists() and not folder.is_dir():
+        raise InputError("bad_value", folder, expected="an output folder", found="a file")
+    written = []
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for attribute, name in OUTPUT_FILES.items():
+            path = folder / name
+            table: pd.DataFrame = getattr(extraction, attribute)
+            table.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+            written.append(path)
+    except OSError as exc:
+        raise InputError(
+            "bad_value", folder, expected="a writable folder", found=exc.strerror
+        ) from None
+    return written
+
+
+def issue_text(issue: Issue, report: str) -> str:
+    """Return the one line a person reads about an issue: where, what, why, which sentence."""
+    zh, en, _ = ISSUE_KINDS[issue.kind]
+    where = f"{report}, {issue.where}" if issue.where else report
+    who = f" {issue.project.project_id}（{issue.project.organization}）" if issue.project else ""
+    text = f"{where}: {zh} / {en}{who}: “{issue.text}”: {' / '.join(issue.reason)}"
+    if issue.source:
+        text += f"; 原句 / sentence: “{issue.source}”"
+    return text.replace("\n", " ")

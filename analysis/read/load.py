@@ -1,0 +1,285 @@
+"""Read the budget tables from a folder of CSV files or an .xlsx workbook.
+
+Everything that makes a table unusable (a missing file or column, text in a number,
+an unknown unit, an unreadable encoding) stops here with an InputError naming the file,
+row and column. Everything readable but wrong (sums that do not reconcile, negative
+money, unknown categories) is left for the rules module to report.
+
+Amounts come out in 万元 as floats that are exactly whole 分 (0.01 元): each figure is
+parsed, scaled by its row's unit to an integer count of 分 and only then divided, so a
+table in 元 and the same table in 万元 load to identical numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from analysis._parallel import each, together
+from analysis.config import bundled_data_dir
+from analysis.errors import InputError
+from analysis.read.columns import SPECS, checked_columns
+from analysis.read.csvfile import read_csv_text, read_typed
+from analysis.read.keys import first_rows, id_codes, spread
+from analysis.read.values import category_codes, fen_column, require, unit_column, year_column
+from analysis.read.workbook import read_workbook
+from analysis.words.vocabulary import (
+    CATEGORIES,
+    FEN_PER_WAN,
+    to_wan,
+)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """The loaded tables, amounts in 万元, categories as codes.
+
+    projects: one row per project: project_id, year, program, organization, title,
+        special, self_raised, total, self_raised_actual, unit (as given), derived (which
+        figures were computed from the others), source_row.
+    lines: one row per budget line: project_id, category (code, or the text as given
+        when unknown), category_given, total, special, unit, note, source_row.
+    programs: declared totals: program, year, special_total, unit, source_row.
+    categories: the category vocabulary in force: code, name_zh, name_en, group, aliases.
+    source: the folder or workbook read; files: table name -> the file it came from.
+    """
+
+    projects: pd.DataFrame
+    lines: pd.DataFrame
+    programs: pd.DataFrame
+    categories: pd.DataFrame
+    source: str
+    files: dict[str, str] = field(default_factory=dict)
+
+
+def load(path: str | Path | None = None) -> Dataset:
+    """Return the Dataset read from a folder or .xlsx workbook (default: the bundled data)."""
+    source = Path(path) if path is not None else bundled_data_dir()
+    try:
+        return _load(source, typed=True)
+    except InputError:
+        # The typed reading stops at a fault without quoting the cell as the file holds it;
+        # the careful reading finds the same fault and names it exactly.
+        return _load(source, typed=False)
+
+
+def _load(source: Path, typed: bool) -> Dataset:
+    raw, files = _read_tables(source, typed)
+    categories = _categories(raw.get("categories"), files.get("categories"))
+    lines = _lines(raw["budget_lines"], files["budget_lines"], categories)
+    projects = _projects(raw["projects"], files["projects"], lines)
+    programs = _programs(raw.get("programs"), files.get("programs"))
+    return Dataset(projects, lines, programs, categories, str(source), files)
+
+
+# --- reading files -------------------------------------------------------------------
+
+
+def _read_tables(source: Path, typed: bool) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
+    """Return the raw tables found at source, keyed by table name.
+
+    Cells are stripped text, empty ones NA; where typed, a clean CSV file's amounts are
+    already numbers and its categories and units categorical (see read_typed).
+    """
+    if not source.exists():
+        raise InputError("missing_file", source, expected="a data folder or an .xlsx workbook")
+    if source.is_dir():
+        return _read_folder(source, typed)
+    if source.suffix.lower() in (".xlsx", ".xlsm"):
+        return read_workbook(source)
+    raise InputError(
+        "bad_value",
+        source,
+        expected="a folder of CSV files or an .xlsx workbook",
+        found=source.name,
+    )
+
+
+def _read_folder(folder: Path, typed: bool) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
+    names = {p.name.lower(): p for p in folder.iterdir() if p.is_file()}
+    found: dict[str, Path] = {}
+    for spec in SPECS.values():
+        path = names.get(f"{spec.name}.csv")
+        if path is None:
+            if spec.needed:
+                raise InputError("missing_file", folder / f"{spec.name}.csv")
+            continue
+        found[spec.name] = path
+
+    def read(name: str) -> pd.DataFrame:
+        path, spec = found[name], SPECS[name]
+        table = read_typed(path, spec) if typed else None
+        return checked_columns(read_csv_text(path), spec, str(path)) if table is None else table
+
+    # A CSV row is some 50 bytes: the largest file says how many rows the reading goes through.
+    tables = each(read, found, rows=max(path.stat().st_size for path in found.values()) // 50)
+    return dict(zip(found, tables, strict=True)), {name: str(path) for name, path in found.items()}
+
+
+# --- the four tables -----------------------------------------------------------------
+
+
+def _categories(raw: pd.DataFrame | None, where: str | None) -> pd.DataFrame:
+    """Return the built-in categories, extended or overridden by a categories table."""
+    if raw is None:
+        return CATEGORIES.copy()
+    for column in ("code", "name_zh", "group"):
+        require(raw, column, where)
+    given = raw.assign(
+        name_en=raw["name_en"].fillna(raw["code"]), aliases=raw["aliases"].fillna("")
+    )[list(CATEGORIES.columns)]
+    # Given rows replace built-in ones in place; new codes follow in the order given.
+    given = given.drop_duplicates("code", keep="last")
+    replaced = CATEGORIES[["code"]].merge(given, on="code", how="left")
+    builtin = replaced.where(replaced.notna(), CATEGORIES)
+    added = given[~given["code"].isin(CATEGORIES["code"])]
+    merged = pd.concat([builtin, added], ignore_index=True)
+    return merged.astype({c: "str" for c in merged.columns})
+
+
+def _lines(raw: pd.DataFrame, where: str, categories: pd.DataFrame) -> pd.DataFrame:
+    for column in ("project_id", "category", "total"):
+        require(raw, column, where)
+    unit, factors = unit_column(raw, where)
+    given, total, special, codes, unit = together(
+        lambda: _text(raw["category"]),
+        lambda: fen_column(raw, "total", factors, where),
+        lambda: np.nan_to_num(fen_column(raw, "special", factors, where), nan=0.0),
+        lambda: category_codes(raw["category"], categories),
+        unit,
+        rows=len(raw),
+    )
+    return pd.DataFrame(
+        {
+            "project_id": raw["project_id"],
+            "category": codes,
+            "category_given": given,
+            "total": to_wan(total),
+            "special": to_wan(special),
+            "unit": unit,
+            "note": raw["note"],
+            "source_row": raw["source_row"].to_numpy(),
+        },
+        copy=False,  # fresh columns: consolidating them would copy each once more
+    )
+
+
+def _text(values: pd.Series) -> pd.Series:
+    """Return the column as text, a categorical one (see read_typed) spelled out."""
+    if not isinstance(values.dtype, pd.CategoricalDtype):
+        return values
+    codes = values.cat.codes.to_numpy()
+    spellings = list(values.cat.categories)
+    return spread([*spellings, None], np.where(codes < 0, len(spellings), codes), values.index)
+
+
+def _projects(raw: pd.DataFrame, where: str, lines: pd.DataFrame) -> pd.DataFrame:
+    if raw.empty:
+        raise InputError("empty_file", where, expected="at least one project")
+    for column in ("project_id", "special"):
+        require(raw, column, where)
+    years = year_column(raw, where)
+    unit, factors = unit_column(raw, where)
+    unit = unit()
+    special = fen_column(raw, "special", factors, where)
+    self_raised = fen_column(raw, "self_raised", factors, where)
+    total = fen_column(raw, "total", factors, where)
+    actual = fen_column(raw, "self_raised_actual", factors, where)
+
+    # Where neither total nor self-raised is given, the lines' sum is the total.
+    from_lines = np.isnan(total) & np.isnan(self_raised)
+    if from_lines.any():
+        total[from_lines] = _line_sums(raw["project_id"][from_lines], lines)
+    derive_total = np.isnan(total) & ~np.isnan(self_raised)
+    derive_self = np.isnan(self_raised) & ~np.isnan(total)
+    total = np.where(derive_total, special + self_raised, total)
+    self_raised = np.where(derive_self, total - special, self_raised)
+    derived = np.select(
+        [from_lines & ~np.isnan(total), derive_total, derive_self],
+        ["total+self_raised", "total", "self_raised"],
+        default="",
+    )
+    return pd.DataFrame(
+        {
+            "project_id": raw["project_id"],
+            "year": years,
+            "program": raw["program"].fillna(""),
+            "organization": raw["organization"].fillna(""),
+            "title": raw["title"].fillna(""),
+            "special": to_wan(special),
+            "self_raised": to_wan(self_raised),
+            "total": to_wan(total),
+            "self_raised_actual": to_wan(actual),
+            "unit": unit,
+            "derived": derived,
+            "source_row": raw["source_row"].to_numpy(),
+        },
+        copy=False,  # fresh columns: consolidating them would copy each once more
+    )
+
+
+def _line_sums(ids: pd.Series, lines: pd.DataFrame) -> np.ndarray:
+    """Return the sum in 分 of the lines of each project id (NaN where it has none)."""
+    # pyarrow matches a million line ids against a few thousand wanted ones in one pass.
+    wanted = pa.array(ids, from_pandas=True, type=pa.large_string())
+    given = pa.array(lines["project_id"], from_pandas=True, type=pa.large_string())
+    line = pc.fill_null(pc.index_in(given, value_set=wanted), -1).to_numpy()
+    found = line >= 0
+    fen = np.rint(lines["total"].to_numpy()[found] * FEN_PER_WAN)
+    sums = np.bincount(line[found], fen, minlength=len(wanted))
+    counts = np.bincount(line[found], minlength=len(wanted))
+    first = pc.index_in(wanted, value_set=wanted).to_numpy()  # a repeated id's first place
+    return np.where(counts[first] > 0, sums[first], np.nan)
+
+
+def _programs(raw: pd.DataFrame | None, where: str | None) -> pd.DataFrame:
+    columns = ["program", "year", "special_total", "unit", "source_row"]
+    if raw is None:
+        return pd.DataFrame(
+            {
+                "program": pd.Series(dtype="str"),
+                "year": pd.Series(dtype="int64"),
+                "special_total": pd.Series(dtype="float64"),
+                "unit": pd.Series(dtype="str"),
+                "source_row": pd.Series(dtype="int64"),
+            }
+        )
+    require(raw, "program", where)
+    require(raw, "special_total", where)
+    unit, factors = unit_column(raw, where)
+    unit = unit()
+    special_total = fen_column(raw, "special_total", factors, where)
+    table = pd.DataFrame(
+        {
+            "program": raw["program"],
+            "year": year_column(raw, where),
+            "special_total": to_wan(special_total),
+            "unit": unit,
+            "source_row": raw["source_row"].to_numpy(),
+        }
+    )
+    return table[columns]
+
+
+def select(ds: Dataset, program: str | None = None, year: int | None = None) -> Dataset:
+    """Return the part of the data set for one program and/or one year (None keeps all)."""
+    if program is None and year is None:
+        return ds
+    keep = pd.Series(True, index=ds.projects.index)
+    declared = pd.Series(True, index=ds.programs.index)
+    if program is not None:
+        keep &= ds.projects["program"].eq(program)
+        declared &= ds.programs["program"].eq(program)
+    if year is not None:
+        keep &= ds.projects["year"].eq(year)
+        declared &= ds.programs["year"].eq(year)
+    projects = ds.projects[keep].reset_index(drop=True)
+    own, theirs = id_codes(projects["project_id"], ds.lines["project_id"])
+    lines = ds.lines[theirs < len(first_rows(own))].reset_index(drop=True)  # isin, faster
+    programs = ds.programs[declared].reset_index(drop=True)
+    return Dataset(projects, lines, programs, ds.categories, ds.source, ds.files)

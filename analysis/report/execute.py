@@ -1,0 +1,200 @@
+"""Execute notebooks through papermill on kernels of this Python, several at a time."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from pathlib import Path
+
+from analysis.config import (
+    NOTEBOOKS_DIR,
+)
+from analysis.report.plan import Job
+from analysis.report.record import Outcome, record_outputs
+
+# --- executing -----------------------------------------------------------------------
+
+
+def import_papermill():
+    """Import papermill without jsonschema's optional IRI checker.
+
+    jsonschema imports rfc3987_syntax when it is installed, which builds a parser at
+    import time (about a second here). Notebooks never use the "iri" format, so the run
+    hides that module; nothing else changes.
+    """
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+    import papermill
+
+    return papermill
+
+
+def kernel_manager_class():
+    """Return a kernel manager that starts ipykernel on this interpreter, whatever kernels
+    are registered on the machine: the notebooks run in the environment that runs us."""
+    from jupyter_client import AsyncKernelManager
+    from jupyter_client.kernelspec import KernelSpec
+
+    class ThisPythonKernelManager(AsyncKernelManager):
+        @property
+        def kernel_spec(self) -> KernelSpec:
+            if self._kernel_spec is None:
+                self._kernel_spec = KernelSpec(
+                    # Kernels talk over loopback TCP; their start-up warning about it, and the
+                    # interrupt that precedes their shutdown, would be logged once per notebook.
+                    # A notebook's own errors are in its outputs, not in this log.
+                    argv=[
+                        sys.executable,
+                        "-m",
+                        "ipykernel_launcher",
+                        "-f",
+                        "{connection_file}",
+                        "--IPKernelApp.log_level=CRITICAL",
+                    ],
+                    display_name="Python 3 (ipykernel)",
+                    language="python",
+                    resource_dir=str(NOTEBOOKS_DIR),
+                )
+            return self._kernel_spec
+
+    return ThisPythonKernelManager
+
+
+def execute(job: Job, build: Path, timeout: int | None = None) -> Outcome:
+    """Execute one notebook into build/notebooks and return its Outcome."""
+    papermill = import_papermill()
+    outcome = Outcome(job.name, job.template, job.parameters)
+    notebook = build / "notebooks" / f"{job.name}.ipynb"
+    started = time.perf_counter()
+    try:
+        papermill.execute_notebook(
+            str(NOTEBOOKS_DIR / f"{job.template}.ipynb"),
+            str(notebook),
+            parameters=job.parameters,
+            kernel_name="python3",
+            kernel_manager_class=kernel_manager_class(),
+            progress_bar=False,
+            # Saving the whole notebook (pictures and all) after every cell costs more than
+            # the cells of a short notebook; it is written once, when it ends or fails.
+            request_save_on_cell_execute=False,
+            # Every output is in once the last cell reports idle; a graceful shutdown would
+            # then wait up to a second per notebook for the kernel to exit by itself.
+            shutdown_kernel="immediate",
+            # The kernel starts in the report folder being built. Not papermill's cwd=,
+            # which changes this whole process's directory while notebooks run in threads.
+            resources={"metadata": {"path": str(build)}},
+            execution_timeout=timeout,
+        )
+        outcome.status = "ok"
+    except papermill.PapermillExecutionError as exc:
+        outcome.status = "failed"
+        outcome.error = {
+            "cell": exc.exec_count,
+            "cell_index": exc.cell_index,
+            "source": exc.source,
+            "ename": exc.ename,
+            "evalue": exc.evalue,
+        }
+    except Exception as exc:  # a kernel that died or never started: still one notebook's failure
+        outcome.status = "failed"
+        outcome.error = {"cell": None, "ename": type(exc).__name__, "evalue": str(exc)}
+    outcome.duration_s = round(time.perf_counter() - started, 3)
+    return outcome
+
+
+class Progress:
+    """A progress bar on a terminal; otherwise one plain line per finished notebook."""
+
+    def __init__(self, total: int, stream=None) -> None:
+        self.stream = stream or sys.stderr
+        self.total = total
+        self.done = 0
+        self.bar = None
+        if self.stream.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit="notebook", file=self.stream, dynamic_ncols=True)
+
+    def finished(self, outcome: Outcome) -> None:
+        self.done += 1
+        if self.bar is not None:
+            self.bar.set_postfix_str(outcome.name, refresh=False)
+            self.bar.update(1)
+            if outcome.status != "ok":
+                self.bar.write(outcome.line())
+        else:
+            print(f"[{self.done}/{self.total}] {outcome.line()}", file=self.stream, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def execute_all(
+    jobs: list[Job], build: Path, workers: int, progress: Progress, meanwhile=None
+) -> list[Outcome]:
+    """Execute the jobs, `workers` at a time; a failing notebook does not stop the others.
+
+    `meanwhile`, if given, runs on this thread once the first kernels are starting. This
+    thread also exports each finished notebook, so a worker goes straight to the next one.
+    """
+    outcomes: dict[str, Outcome] = {}
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        running: dict[Future, Job] = {pool.submit(execute, job, build): job for job in jobs}
+        try:
+            if meanwhile is not None:
+                meanwhile()
+            while running:
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    outcome = record_outputs(future.result(), build)
+                    running.pop(future)
+                    outcomes[outcome.name] = outcome
+                    progress.finished(outcome)
+        except BaseException:
+            for future in running:
+                future.cancel()
+            raise
+    return [outcomes[job.name] for job in jobs]
+
+
+def refresh_baseline(paths: list[Path] | None = None) -> list[Path]:
+    """Execute the committed notebooks in place with their defaults (nbval's baseline).
+
+    Outputs and execution counts stay; timings and the interpreter's version do not, so
+    the next diff shows only what the notebooks say.
+    """
+    import nbformat
+    from nbclient import NotebookClient
+
+    paths = paths or sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
+    for path in paths:
+        nb = nbformat.read(path, as_version=4)
+        client = NotebookClient(
+            nb,
+            kernel_name="python3",
+            kernel_manager_class=kernel_manager_class(),
+            record_timing=False,
+            resources={"metadata": {"path": str(path.parent)}},
+        )
+        client.execute()
+        nb.metadata["language_info"] = {"name": "python"}
+        nbformat.write(nb, path)
+    return paths
+
+
+@contextlib.contextmanager
+def environment(values: dict[str, str]):
+    """Set environment variables (inherited by the kernels started meanwhile), then restore."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

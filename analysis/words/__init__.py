@@ -1,0 +1,1 @@
+"""The words people read and the domain's fixed vocabulary: labels, formats, categories, units."""
