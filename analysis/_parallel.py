@@ -8,8 +8,8 @@ first, so that nothing downstream depends on timing.
 Threads pay for themselves only on large tables: below SIDE_BY_SIDE_FROM rows of work,
 handing the pieces to threads costs more than they save (measured: check on 1,000
 projects took 0.14 s on two threads, 0.08 s on one), and everything runs in order.
-FUND_ANALYSIS_THREADS=1 runs everything in order too: for a debugger, a profile or a
-busy machine.
+Results do not depend on the number of threads (tests/test_generate.py compares one with
+two); nothing outside this module needs to know that threads are used.
 """
 
 from __future__ import annotations
@@ -19,18 +19,17 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-THREADS_ENV = "FUND_ANALYSIS_THREADS"
 SIDE_BY_SIDE_FROM = 100_000  # rows of work
+WORKERS: int | None = None  # None: one per usable core (a test sets 1 to compare)
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
 
 def threads() -> int:
-    """Return how many threads to use: FUND_ANALYSIS_THREADS, else the usable cores."""
-    given = os.environ.get(THREADS_ENV, "").strip()
-    if given.isdigit() and int(given) > 0:
-        return int(given)
+    """Return how many threads to use: one per usable core."""
+    if WORKERS is not None:
+        return WORKERS
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux

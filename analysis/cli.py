@@ -261,9 +261,21 @@ def prefer_small_pages() -> None:
     _set_madvise_hugepage(False)
 
 
+def skip_slow_optional_imports() -> None:
+    """Keep jsonschema from importing rfc3987_syntax in this process.
+
+    nbformat (through papermill) imports jsonschema, which imports rfc3987_syntax when it is
+    installed (JupyterLab's jupyter-events brings it): that module builds a parser as it is
+    imported, 1.5-2.4 s here, for the "iri" format no notebook uses. A command owns its
+    process, so it is hidden here, at the entry point; the library never does this.
+    """
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit code."""
     prefer_small_pages()
+    skip_slow_optional_imports()
     try:
         args = build_parser().parse_args(argv)
         handler: Callable[[argparse.Namespace], int] = args.handler

@@ -26,16 +26,6 @@ def bundled_data_dir() -> Path:
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 
 
-# Set by `fund-analysis run` for its kernels once it has said itself that no CJK font is
-# installed, so that each kernel does not say it again.
-FONT_WARNED_ENV = "FUND_ANALYSIS_FONT_WARNED"
-
-
-# Set by `fund-analysis run` for its kernels: a pickle of the data it loaded, measured and
-# checked once, which each notebook opened on the same data reads instead of redoing it.
-SESSION_CACHE_ENV = "FUND_ANALYSIS_SESSION_CACHE"
-
-
 def safe_name(text: str) -> str:
     """Return text usable as a file name on every system (letters, digits, CJK, - and _)."""
     return re.sub(r"[^\w.\-]+", "_", str(text), flags=re.UNICODE).strip("._") or "_"

@@ -9,8 +9,6 @@ pictures, so every chart's figures must also be text).
 from __future__ import annotations
 
 import functools
-import sys
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -23,7 +21,6 @@ from analysis.check._facts import Facts
 from analysis.check.reconcile import reconciliation
 from analysis.check.rules import check, rules_table
 from analysis.config import safe_name
-from analysis.draw.theme import CJKFontMissingWarning, chart_lang
 from analysis.measure.measures import AMOUNTS, Measures, exact_sum, measure, with_ratios
 from analysis.read.load import Dataset, load, select
 from analysis.words.formats import PEOPLE_COLUMNS, for_people
@@ -222,19 +219,6 @@ def _png_width(data: bytes) -> int:
     return int.from_bytes(data[16:20], "big")
 
 
-def _font_warning_to_terminal(lang: str) -> None:
-    """Say a missing CJK font on the kernel's terminal, not in the notebook.
-
-    The charts then fall back to English; the warning belongs to the machine, and a
-    notebook's outputs (nbval's baseline) must not depend on which machine ran it.
-    """
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", CJKFontMissingWarning)
-        chart_lang(lang)
-    for warning in caught:
-        print(f"fund-analysis: {warning.message}", file=sys.__stderr__, flush=True)
-
-
 def open_session(
     data: str = "",
     *,
@@ -247,14 +231,14 @@ def open_session(
     """Return a Session for the data (empty: the bundled data), narrowed to a program/year."""
     # Wide enough that a finding's message shows whole in the text output nbval compares.
     pd.set_option("display.max_colwidth", 200, "display.width", 200, "display.max_columns", 40)
-    _font_warning_to_terminal(lang)
     figures = Path(output_dir) / "figures" if output_dir else None
     if figures is not None:
         figures.mkdir(parents=True, exist_ok=True)
-    cached = read_cache((data, program, year))
-    if cached is not None:
+    cached = read_cache(output_dir, data) if output_dir else None
+    if cached is not None and not (program or year):
         session = Session(cached["ds"], cached["measures"], check_lang(lang), name, figures)
         session.__dict__["findings"] = cached["findings"]  # fills the cached_property
         return session
-    ds = Facts.of(select(load(data or None), program=program or None, year=year or None))
+    loaded = cached["ds"] if cached is not None else load(data or None)
+    ds = Facts.of(select(loaded, program=program or None, year=year or None))
     return Session(ds, measure(ds), check_lang(lang), name, figures)  # findings reuse its facts

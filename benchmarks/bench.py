@@ -8,7 +8,7 @@ budget_lines.csv and programs.csv; then load, check and measure, each the best o
 --repeat rounds, the floor read in the same rounds so that both see the same machine.
 check and measure are handed one Facts, as fund-analysis run hands them, so that what
 check works out (ids, categories, sums) measure does not work out again; both times
-include that work. The library uses a thread per core (FUND_ANALYSIS_THREADS to change).
+include that work. The library uses a thread per core for large tables.
 "× floor" is the best round's load + check + measure over the best floor; "first round"
 is the first round's load + check + measure, what one `fund-analysis` command pays in a
 fresh process (its arrays land on memory the process has not touched before). The

@@ -26,12 +26,14 @@ FLOOR_SOURCE = "import pandas\nimport seaborn"
 
 def floor(count: int, jobs: int, folder: Path) -> None:
     """Execute `count` notebooks that import pandas and seaborn, `jobs` at a time."""
-    import nbformat
+    from analysis.cli import skip_slow_optional_imports
 
-    from analysis.report.execute import import_papermill as _papermill
+    skip_slow_optional_imports()  # as the command does, so both import papermill alike
+    import nbformat
+    import papermill
+
     from analysis.report.execute import kernel_manager_class as _kernel_manager_class
 
-    papermill = _papermill()
     template = folder / "floor.ipynb"
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(FLOOR_SOURCE)]

@@ -11,7 +11,6 @@ import pandas as pd
 import pytest
 
 from analysis import _parallel as parallel
-from analysis._parallel import THREADS_ENV
 from analysis.check._facts import Facts
 from analysis.check.rules import check
 from analysis.measure.measures import measure
@@ -110,9 +109,9 @@ def test_threads_change_nothing(generated, monkeypatch):
         ds = Facts.of(load(out))
         return ds, check(ds), measure(ds)
 
-    monkeypatch.setenv(THREADS_ENV, "1")
+    monkeypatch.setattr(parallel, "WORKERS", 1)
     alone = everything()
-    monkeypatch.setenv(THREADS_ENV, "2")
+    monkeypatch.setattr(parallel, "WORKERS", 2)
     monkeypatch.setattr(parallel, "SIDE_BY_SIDE_FROM", 0)  # 2,000 projects: side by side too
     together = everything()
     for table in ("projects", "lines", "programs", "categories"):

@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from analysis._parallel import SIDE_BY_SIDE_FROM, THREADS_ENV, each, threads, together
+from analysis import _parallel
+from analysis._parallel import SIDE_BY_SIDE_FROM, each, threads, together
 
 
 def test_results_come_back_in_the_order_given_whatever_finishes_first():
@@ -20,7 +21,7 @@ def test_results_come_back_in_the_order_given_whatever_finishes_first():
 
 
 def test_the_first_failing_item_raises(monkeypatch):
-    monkeypatch.setenv(THREADS_ENV, "2")
+    monkeypatch.setattr(_parallel, "WORKERS", 2)
 
     def fail_on_odd(n: int) -> int:
         if n % 2:
@@ -33,14 +34,12 @@ def test_the_first_failing_item_raises(monkeypatch):
 
 def test_small_work_and_one_thread_stay_in_the_calling_thread(monkeypatch):
     here = [threading.current_thread()] * 3
-    monkeypatch.setenv(THREADS_ENV, "2")
+    monkeypatch.setattr(_parallel, "WORKERS", 2)
     # Small work stays in the calling thread; large work goes to others.
     assert each(lambda _: threading.current_thread(), range(3), rows=10) == here
     assert each(lambda _: threading.current_thread(), range(3), rows=SIDE_BY_SIDE_FROM) != here
-    monkeypatch.setenv(THREADS_ENV, "1")
+    monkeypatch.setattr(_parallel, "WORKERS", 1)
     assert threads() == 1
     assert each(lambda _: threading.current_thread(), range(3), rows=SIDE_BY_SIDE_FROM) == here
-    monkeypatch.setenv(THREADS_ENV, "3")
-    assert threads() == 3
-    monkeypatch.setenv(THREADS_ENV, "none")
+    monkeypatch.setattr(_parallel, "WORKERS", None)
     assert threads() >= 1

@@ -354,32 +354,33 @@ def test_papermill_cli_from_any_working_directory(tmp_path):
     assert "1 : 3.62" in text and "Leverage" in text
 
 
-def test_the_session_cache_serves_only_the_same_data_and_filters(tmp_path, monkeypatch):
-    from analysis._cache import read_cache, write_cache
+def test_the_session_cache_serves_only_the_same_data(tmp_path, seed_copy):
+    from analysis._cache import fingerprint, read_cache, write_cache
     from analysis.check.rules import check
-    from analysis.config import SESSION_CACHE_ENV
     from analysis.session import open_session
 
-    ds = load()
-    path = tmp_path / "session.pickle"
-    write_cache(path, "", ds, measure(ds), check(ds))
-    monkeypatch.setenv(SESSION_CACHE_ENV, str(path))
-    assert read_cache(("", "", 0)) is not None
-    assert read_cache(("", "县域创新跃升计划", 0)) is None  # a filtered notebook loads itself
-    assert read_cache(("/elsewhere", "", 0)) is None
-    cached = open_session()
-    monkeypatch.delenv(SESSION_CACHE_ENV)
-    fresh = open_session()
+    ds = load(seed_copy)
+    write_cache(tmp_path, fingerprint(str(seed_copy), ds.files), ds, measure(ds), check(ds))
+    assert read_cache(tmp_path, str(seed_copy)) is not None
+    assert read_cache(tmp_path, "") is None  # other data: the bundled tables
+    assert read_cache(tmp_path / "elsewhere", str(seed_copy)) is None
+    cached = open_session(str(seed_copy), output_dir=str(tmp_path))
+    fresh = open_session(str(seed_copy))
     pd.testing.assert_frame_equal(cached.measures.projects, fresh.measures.projects)
     pd.testing.assert_frame_equal(cached.findings, fresh.findings)
+    # A filtered notebook takes the cached tables and measures its own part of them.
+    narrowed = open_session(str(seed_copy), year=2021, output_dir=str(tmp_path))
+    pd.testing.assert_frame_equal(narrowed.measures.projects, fresh.measures.projects)
+    # A table changed since the run wrote the cache: the cache no longer serves it.
+    projects = seed_copy / "projects.csv"
+    projects.write_text(projects.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert read_cache(tmp_path, str(seed_copy)) is None
 
 
 def test_a_run_leaves_no_cache_behind(english_run, tmp_path):
-    import tempfile
-
     _, out, _ = english_run
     assert not list(out.rglob("*.pickle"))
-    assert not list(Path(tempfile.gettempdir()).glob("fund-analysis-*/session.pickle"))
+    assert not list(out.parent.glob(".*"))  # nothing half-built beside it either
 
 
 def test_a_run_leaves_the_working_directory_alone(tmp_path, fake_templates, monkeypatch):

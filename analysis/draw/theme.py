@@ -10,7 +10,6 @@ style inside `plt.rc_context` for the time a chart is being built.
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
 import warnings
 from collections.abc import Iterator
@@ -22,7 +21,6 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 from matplotlib import font_manager
 
-from analysis.config import FONT_WARNED_ENV
 from analysis.words.labels import check_lang
 
 # In order of preference: fonts made for Simplified Chinese first, then the other CJK
@@ -53,8 +51,9 @@ CJK_FAMILIES = (
 # Matplotlib's bundled font: always present, and it has the Latin, digits and signs.
 LATIN_FAMILY = "DejaVu Sans"
 
+FONT_WARNING_START = "No Chinese (CJK) font found"
 INSTALL_HINT = (
-    "No Chinese (CJK) font found, so charts are labelled in English. Install one to get "
+    f"{FONT_WARNING_START}, so charts are labelled in English. Install one to get "
     "Chinese labels: on Debian/Ubuntu `sudo apt-get install fonts-noto-cjk`, on Fedora "
     "`google-noto-sans-cjk-fonts`, on macOS and Windows a Chinese system font "
     "(PingFang SC, Microsoft YaHei) is normally present; then clear matplotlib's font "
@@ -108,7 +107,7 @@ def chart_lang(lang: str = "zh") -> str:
     check_lang(lang)
     if lang != "zh" or find_cjk_font() is not None:
         return lang
-    if not _warned and not os.environ.get(FONT_WARNED_ENV):
+    if not _warned:
         _warned = True
         warnings.warn(INSTALL_HINT, CJKFontMissingWarning, stacklevel=_caller_level())
     return "en"

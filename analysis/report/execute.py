@@ -2,33 +2,29 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
-from analysis.config import (
-    NOTEBOOKS_DIR,
-)
+from analysis.config import NOTEBOOKS_DIR
+from analysis.draw.theme import FONT_WARNING_START
 from analysis.report.plan import Job
 from analysis.report.record import Outcome, record_outputs
 
 # --- executing -----------------------------------------------------------------------
 
 
-def import_papermill():
-    """Import papermill without jsonschema's optional IRI checker.
+# numpy backs large arrays with 2 MiB huge pages, each slow to get on a virtual machine
+# that hands freed memory back to its host (see analysis.cli.prefer_small_pages); a
+# kernel is a fresh process like a command, and is started with ordinary pages unless the
+# user's environment says otherwise. Only the kernel's environment is set, not ours.
+_KERNEL_ENVIRONMENT = {"NUMPY_MADVISE_HUGEPAGE": "0"}
 
-    jsonschema imports rfc3987_syntax when it is installed, which builds a parser at
-    import time (about a second here). Notebooks never use the "iri" format, so the run
-    hides that module; nothing else changes.
-    """
-    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
-    import papermill
 
-    return papermill
+def _kernel_environment() -> dict[str, str]:
+    return {k: v for k, v in _KERNEL_ENVIRONMENT.items() if k not in os.environ}
 
 
 def kernel_manager_class():
@@ -45,8 +41,12 @@ def kernel_manager_class():
                     # Kernels talk over loopback TCP; their start-up warning about it, and the
                     # interrupt that precedes their shutdown, would be logged once per notebook.
                     # A notebook's own errors are in its outputs, not in this log.
+                    # The run says a missing CJK font once itself; its kernels need not say it
+                    # again in every notebook (a message filter: -W needs no import).
                     argv=[
                         sys.executable,
+                        "-W",
+                        f"ignore:{FONT_WARNING_START}",
                         "-m",
                         "ipykernel_launcher",
                         "-f",
@@ -56,6 +56,7 @@ def kernel_manager_class():
                     display_name="Python 3 (ipykernel)",
                     language="python",
                     resource_dir=str(NOTEBOOKS_DIR),
+                    env=_kernel_environment(),
                 )
             return self._kernel_spec
 
@@ -64,7 +65,8 @@ def kernel_manager_class():
 
 def execute(job: Job, build: Path, timeout: int | None = None) -> Outcome:
     """Execute one notebook into build/notebooks and return its Outcome."""
-    papermill = import_papermill()
+    import papermill
+
     outcome = Outcome(job.name, job.template, job.parameters)
     notebook = build / "notebooks" / f"{job.name}.ipynb"
     started = time.perf_counter()
@@ -183,18 +185,3 @@ def refresh_baseline(paths: list[Path] | None = None) -> list[Path]:
         nb.metadata["language_info"] = {"name": "python"}
         nbformat.write(nb, path)
     return paths
-
-
-@contextlib.contextmanager
-def environment(values: dict[str, str]):
-    """Set environment variables (inherited by the kernels started meanwhile), then restore."""
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value

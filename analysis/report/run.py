@@ -17,17 +17,12 @@ import json
 import os
 import shutil
 import sys
-import tempfile
 import time
 from dataclasses import asdict
 from pathlib import Path
 
-from analysis.config import (
-    FONT_WARNED_ENV,
-    SESSION_CACHE_ENV,
-)
 from analysis.errors import InputError
-from analysis.report.execute import Progress, environment, execute_all
+from analysis.report.execute import Progress, execute_all
 from analysis.report.folder import check_out_folder, swap_in
 from analysis.report.plan import DEFAULT_PROJECT_NOTEBOOKS, plan
 from analysis.report.record import (
@@ -57,7 +52,8 @@ def run(
     stream=None,
 ) -> dict[str, object]:
     """Run every notebook and return the manifest; raise InputError for unusable data."""
-    from analysis._cache import write_cache
+    from analysis._cache import NAME as CACHE_NAME
+    from analysis._cache import fingerprint, write_cache
     from analysis.check._facts import Facts
     from analysis.check.reconcile import reconciliation
     from analysis.check.rules import check, summary
@@ -79,14 +75,14 @@ def run(
     try:
         written: list[Path] = []
         findings = []
-        cache = Path(tempfile.mkdtemp(prefix="fund-analysis-")) / "session.pickle"
 
         def meanwhile() -> None:  # while the kernels start, on the otherwise idle thread
             _warn_once_about_fonts(lang, stream)
             facts = Facts.of(ds)  # what check works out, measure and reconciliation reuse
             findings.append(check(facts))
             measures = measure(facts)
-            write_cache(cache, data_parameter, ds, measures, findings[0])
+            # Left for the notebooks, whose output folder is the build (see analysis._cache).
+            write_cache(build, fingerprint(data_parameter, ds.files), ds, measures, findings[0])
             tables = measure_tables(measures, findings[0], reconciliation(facts))
             written.extend(write_csv(tables, build / "tables"))
             summary_xlsx = build / "tables" / "summary.xlsx"
@@ -96,14 +92,10 @@ def run(
         job_list = plan(ds, data_parameter, lang, project_notebooks)
         progress = Progress(len(job_list), stream)
         try:
-            # The driver says a missing CJK font itself (in `meanwhile`), once; and leaves
-            # the data it measured for the kernels it starts.
-            kernel_env = {FONT_WARNED_ENV: "1", SESSION_CACHE_ENV: str(cache)}
-            with environment(kernel_env):
-                outcomes = execute_all(job_list, build, workers, progress, meanwhile=meanwhile)
+            outcomes = execute_all(job_list, build, workers, progress, meanwhile=meanwhile)
         finally:
             progress.close()
-            shutil.rmtree(cache.parent, ignore_errors=True)
+            (build / CACHE_NAME).unlink(missing_ok=True)
         failed = [o for o in outcomes if o.status != "ok"]
         manifest = {
             "status": "failed" if failed else "ok",
