@@ -104,16 +104,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from analysis.check.rules import check, summary
-    from analysis.read.load import load
+    import analysis as fa
+    from analysis.check.rules import summary
 
-    ds = load(args.data)
-    findings = check(ds)
-    counts = summary(findings)
+    a = fa.open(args.data)
+    counts = summary(a.findings)
     if args.format == "json":
-        _write_json({"data": ds.source, **counts, "findings": _records(findings)})
+        _write_json({"data": a.data.source, **counts, "findings": _records(a.findings)})
     else:
-        _write_text(_findings_text(findings, counts, ds.source, args.lang))
+        _write_text(_findings_text(a.findings, counts, a.data.source, args.lang))
     return 1 if counts["errors"] else 0
 
 
@@ -144,20 +143,19 @@ METRIC_VIEWS: dict[str, tuple[str, list[str]]] = {
 
 
 def _metrics(args: argparse.Namespace) -> int:
-    from analysis.measure.measures import measure
-    from analysis.read.load import load, select
+    import analysis as fa
     from analysis.report.tables import csv_text
     from analysis.words.formats import people_text
 
-    ds = select(load(args.data), program=args.program, year=args.year)
+    a = fa.open(args.data, program=args.program, year=args.year, lang=args.lang)
     name, people_columns = METRIC_VIEWS[args.by]
-    table = getattr(measure(ds), name)
+    table = getattr(a.measures, name)
     if args.format == "csv":
         _write_text(csv_text(table))
     elif args.format == "json":
         _write_json({"by": args.by, "unit": "万元", "rows": _records(table)})
     else:
-        _write_text(people_text(table[people_columns], args.lang, ds.categories) + "\n")
+        _write_text(people_text(table[people_columns], args.lang, a.data.categories) + "\n")
     return 0
 
 

@@ -16,6 +16,7 @@ INPUT_ERROR_KINDS: dict[str, tuple[str, str]] = {
     "too_precise": ("金额精度超过 0.01 元", "amount finer than 0.01 yuan"),
     "unknown_unit": ("未知金额单位", "unknown unit"),
     "bad_value": ("取值无效", "invalid value"),
+    "no_match": ("数据中没有符合条件的项目", "no project in the data matches"),
     "usage": ("用法错误", "usage error"),
 }
 

@@ -1,19 +1,26 @@
-"""What a notebook cell needs, so that each cell can stay one sentence.
+"""The one entry point: `fa.open(...)` gives an Analysis of one data set.
 
-`open_session(...)` loads, checks and measures the data once; `session.table(...)` gives a
-table for people; `session.chart(...)` shows a chart, saves it when the run asked for
-files, and prints the numbers it draws as a table beside it (nbval compares text, not
-pictures, so every chart's figures must also be text).
+    import analysis as fa
+    a = fa.open()                       # the bundled data; or a folder or .xlsx workbook
+    a.measures.projects                 # measures as plain DataFrames, with codes
+    a.table("projects")                 # the same for people: labelled, 万元, 1 : x
+    a.chart("leverage", top=10)         # draw, show and return the numbers drawn
+    a.findings, a.reconciliation        # the checks
+
+An Analysis works each thing out once, when first asked for: the measures, the findings
+and the reconciliation share what they have in common (which project each budget line
+belongs to, sums in 分). Notebooks, the command line and `fund-analysis run` all open their
+data here, so every figure comes from the same place.
 """
 
 from __future__ import annotations
 
-import functools
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import ClassVar
 
-import matplotlib.pyplot as plt
 import pandas as pd
 
 from analysis._cache import read_cache
@@ -21,224 +28,462 @@ from analysis.check._facts import Facts
 from analysis.check.reconcile import reconciliation
 from analysis.check.rules import check, rules_table
 from analysis.config import safe_name
-from analysis.measure.measures import AMOUNTS, Measures, exact_sum, measure, with_ratios
-from analysis.read.load import Dataset, load, select
-from analysis.words.formats import PEOPLE_COLUMNS, for_people
+from analysis.errors import InputError
+from analysis.measure import charts
+from analysis.measure.measures import Measures, measure
+from analysis.measure.top import OTHERS
+from analysis.read.load import Dataset, listed, load, select
+from analysis.words.formats import PEOPLE_COLUMNS, column_header, for_people, shown
 from analysis.words.labels import check_lang, label
+from analysis.words.registry import PYTHON_FORMATS, kind
 from analysis.words.vocabulary import is_corrected
 
+# Wide enough that a finding's message shows whole in the text output nbval compares; set
+# only while a Table is being shown, never for the user's own tables.
+_DISPLAY = ("display.max_colwidth", 200, "display.width", 200, "display.max_columns", 40)
 
-@dataclass(frozen=True)
-class ProjectView:
-    """One project's slice of a Session, for the project notebook."""
 
-    session: Session
-    project_id: str
-    row: pd.Series
-    categories: pd.DataFrame
-    groups: pd.DataFrame
-    findings: pd.DataFrame
+class Table(pd.DataFrame):
+    """A table for people: headers in one language, codes as names, numbers kept as numbers.
+
+    It prints as people read it (万元 with two decimals and thousands separators, shares as
+    percentages, leverage as 1 : x, "—" for no figure is not used: an empty cell), and its
+    numbers stay numbers, so ``.to_excel`` and arithmetic work on them. Anything derived
+    from it (a slice, a sum) is a plain DataFrame again.
+    """
+
+    _metadata: ClassVar[list[str]] = ["kinds"]
 
     @property
-    def category_figures(self) -> pd.DataFrame:
-        """Return the numbers behind the project's category chart."""
-        return self.categories[PEOPLE_COLUMNS["categories"]]
+    def _constructor(self):
+        return pd.DataFrame
 
-    @property
-    def group_figures(self) -> pd.DataFrame:
-        """Return the numbers behind the project's group chart."""
-        return self.groups[PEOPLE_COLUMNS["groups"]]
+    @classmethod
+    def of(
+        cls, table: pd.DataFrame, lang: str = "zh", categories: pd.DataFrame | None = None
+    ) -> Table:
+        """Return a measure (or findings) table for people, rows numbered from 1."""
+        named = for_people(table, lang, categories)
+        data = {}
+        kinds = {}
+        for column, heading in zip(table.columns, named.columns, strict=True):
+            column_kind = kind(column)
+            numeric = column_kind in PYTHON_FORMATS
+            data[heading] = table[column].to_numpy() if numeric else named[heading].to_numpy()
+            kinds[heading] = column_kind if numeric else None
+        out = cls(data, index=pd.RangeIndex(1, len(table) + 1))
+        out.kinds = kinds
+        return out
 
-    def facts(self) -> pd.DataFrame:
-        """Return the project's fact sheet: one figure per row, for people."""
-        columns = ["project_id", "organization", "title", "program", "year", "special",
-                   "self_raised", "total", "special_share", "self_raised_share", "leverage",
-                   "multiplier", "self_raised_actual", "execution_rate", "n_lines"]  # fmt: skip
-        shown = for_people(self.row[columns].to_frame().T, self.session.lang)
-        return pd.DataFrame({"": shown.columns, " ": shown.iloc[0].to_numpy()}).set_index("")
+    def shown(self) -> pd.DataFrame:
+        """Return the table as the text people read."""
+        kinds = getattr(self, "kinds", None) or {}
+        text = {}
+        for i, heading in enumerate(self.columns):
+            values = self.iloc[:, i]
+            if kinds.get(heading):
+                text[heading] = values.map(lambda v, k=kinds[heading]: shown(v, k))
+            else:
+                text[heading] = values.astype(object).where(values.notna(), "")
+        return pd.DataFrame(text, index=self.index, columns=self.columns)
 
-    def comparison(self) -> pd.DataFrame:
-        """Return the project's ratios beside its program's (a ratio of the program's sums)."""
-        programs = self.session.measures.programs
-        program = programs[
-            programs["program"].eq(self.row["program"]) & programs["year"].eq(self.row["year"])
-        ]
-        columns = ["special", "self_raised", "total", "special_share", "leverage", "multiplier"]
-        both = pd.concat([self.row[columns].to_frame().T, program[columns]], ignore_index=True)
-        both.insert(
-            0, "organization", [self.row["organization"], label("program_whole", self.session.lang)]
+    def __repr__(self) -> str:
+        with pd.option_context(*_DISPLAY):
+            return repr(self.shown())
+
+    def _repr_html_(self) -> str | None:
+        with pd.option_context(*_DISPLAY):
+            return self.shown()._repr_html_()
+
+
+def open(
+    data: str | Path | None = None,
+    *,
+    program: str | None = None,
+    year: int | None = None,
+    lang: str = "zh",
+    output_dir: str | Path | None = None,
+) -> Analysis:
+    """Return the Analysis of a data set (a folder or .xlsx workbook; None: the bundled data).
+
+    program and year narrow it to one program and/or one year ("" and 0, a notebook
+    parameter's "all", keep everything); a filter that matches no project raises
+    InputError naming what the data holds. output_dir, if given, is where
+    `Analysis.chart` also saves each chart (figures/<name>.png and .svg). Unusable input
+    raises InputError naming the file, row and column.
+    """
+    lang = check_lang(lang)
+    program, year = program or None, year or None
+    text = "" if data is None else str(data)
+    cached = read_cache(output_dir, text) if output_dir else None
+    loaded = cached["ds"] if cached is not None else load(text or None)
+    if cached is not None and program is None and year is None:
+        return Analysis(
+            cached["ds"], lang, output_dir, measures=cached["measures"], findings=cached["findings"]
         )
-        return both
+    return Analysis(Facts.of(select(loaded, program, year)), lang, output_dir)
 
 
 @dataclass(frozen=True)
-class Session:
-    """One notebook's data, measures, findings and settings."""
+class ChartSpec:
+    """How one chart of `Analysis.chart` is made: its table, its drawing, what is printed.
 
-    # Column choices the notebooks show.
-    EXECUTION: ClassVar[list[str]] = ["project_id", "organization", "self_raised",
-                                      "self_raised_actual", "execution_rate"]  # fmt: skip
-    LEVERAGE_PROGRAM: ClassVar[list[str]] = [
-        "program", "year", "n_projects", "special", "self_raised", "total", "leverage", "multiplier"
-    ]  # fmt: skip
-    FINDINGS: ClassVar[list[str]] = ["severity", "rule", "file", "source_row", "project_id"]
+    table: (Measures, top) -> the table the chart draws (analysis.measure.charts).
+    draw: the name of the function of analysis.draw that draws it, and its options.
+    columns: the table's columns printed under the chart.
+    """
 
-    ds: Dataset
-    measures: Measures
-    lang: str
-    name: str
-    figures_dir: Path | None
+    table: Callable[[Measures, int | None], pd.DataFrame]
+    draw: str
+    columns: tuple[str, ...]
+    options: dict = field(default_factory=dict)
 
-    @functools.cached_property
+    def drawn(self, table: pd.DataFrame, lang: str):
+        """Return the Axes of the chart drawn from its table."""
+        from analysis import draw  # matplotlib only where a chart is drawn
+
+        return getattr(draw, self.draw)(table, lang=lang, **self.options)
+
+
+_FUNDING = ("project_id", "organization", "special", "self_raised", "total", "special_share",
+            "leverage", "multiplier")  # fmt: skip
+_SHARES = ("project_id", "organization", "special", "self_raised", "total", "special_share",
+           "self_raised_share")  # fmt: skip
+_STRUCTURE = ("project_id", "organization", "{level}", "special", "self_raised", "total")
+_PROGRAM = ("{level}", "special", "self_raised", "total", "category_share")
+
+CHARTS: dict[str, ChartSpec] = {
+    "funding_split": ChartSpec(
+        lambda m, top: charts.funding(m.projects, top), "funding_split", _FUNDING
+    ),
+    "funding_mix": ChartSpec(
+        lambda m, top: charts.funding(m.projects, top), "funding_split", _SHARES, {"percent": True}
+    ),
+    "execution": ChartSpec(
+        lambda m, top: charts.execution(m.projects, top),
+        "execution",
+        ("project_id", "organization", "self_raised", "self_raised_actual", "execution_rate"),
+    ),
+    "leverage": ChartSpec(
+        lambda m, top: charts.leverage(m.projects, top),
+        "leverage_bars",
+        ("project_id", "organization", "special", "self_raised", "total", "leverage", "multiplier"),
+    ),
+    "flow": ChartSpec(
+        lambda m, top: charts.flow(m.categories, "category", min(top or 10, 10)),
+        "funding_flow",
+        ("stage", "node", "value"),
+    ),
+    "program_by_category": ChartSpec(
+        lambda m, top: charts.program_structure(m.by_category, "category"),
+        "program_structure",
+        _PROGRAM,
+    ),
+    "program_by_group": ChartSpec(
+        lambda m, top: charts.program_structure(m.by_group, "group"),
+        "program_structure",
+        _PROGRAM,
+    ),
+    "projects_by_category": ChartSpec(
+        lambda m, top: charts.structure(m.categories, "category", top),
+        "budget_structure",
+        _STRUCTURE,
+    ),
+    "projects_by_group": ChartSpec(
+        lambda m, top: charts.structure(m.groups, "group", top),
+        "budget_structure",
+        _STRUCTURE,
+    ),
+    "heatmap": ChartSpec(
+        lambda m, top: charts.shares(m.categories, top),
+        "structure_heatmap",
+        ("project_id", "organization", "category", "total", "share_of_total"),
+    ),
+}
+
+
+class Analysis:
+    """One data set with its measures, findings and reconciliation, each worked out once.
+
+    data: the Dataset (tables as loaded, amounts in 万元, categories as codes).
+    measures: the Measures (analysis.measure): plain, tidy DataFrames with codes.
+    findings: one row per data-quality finding (analysis.check.rules).
+    reconciliation: each declared figure beside the sum of its parts.
+    lang: the language of tables and charts for people ('zh' or 'en').
+    """
+
+    def __init__(
+        self,
+        data: Dataset,
+        lang: str = "zh",
+        output_dir: str | Path | None = None,
+        *,
+        measures: Measures | None = None,
+        findings: pd.DataFrame | None = None,
+    ) -> None:
+        self.data = Facts.of(data)
+        self.lang = check_lang(lang)
+        self.output_dir = None if output_dir in (None, "") else Path(output_dir)
+        # Handed over when a run has worked them out already (analysis._cache).
+        if measures is not None:
+            self.__dict__["measures"] = measures
+        if findings is not None:
+            self.__dict__["findings"] = findings
+
+    def __repr__(self) -> str:
+        projects = self.data.projects
+        return (
+            f"<Analysis of {self.data.source}: {len(projects)} projects, "
+            f"programs {listed(projects['program'], 3)}, years {listed(projects['year'], 6)}>"
+        )
+
+    # --- what is worked out once ------------------------------------------------------
+
+    @cached_property
+    def measures(self) -> Measures:
+        """The measures of the data set (worked out when first asked for)."""
+        return measure(self.data)
+
+    @cached_property
     def findings(self) -> pd.DataFrame:
-        """Return the checks' findings (computed when first asked for)."""
-        return check(self.ds)
+        """The data-quality findings, errors first (worked out when first asked for)."""
+        return check(self.data)
 
-    def table(self, table: pd.DataFrame | str, columns: list[str] | None = None) -> pd.DataFrame:
-        """Return a table (or the named table of the measures) formatted for people.
+    @cached_property
+    def reconciliation(self) -> pd.DataFrame:
+        """Each declared figure beside the sum of the figures under it."""
+        return reconciliation(self.data)
 
-        The index is dropped so the output shows only the data.
-        """
+    def filter(self, program: str | None = None, year: int | None = None) -> Analysis:
+        """Return the Analysis of one program and/or one year of this data."""
+        return Analysis(select(self.data, program, year), self.lang, self.output_dir)
+
+    # --- tables for people ------------------------------------------------------------
+
+    def table(self, table: pd.DataFrame | str, columns: list[str] | None = None) -> Table:
+        """Return a table for people: a measure table by name ("projects", "categories",
+        "groups", "by_category", "by_group", "programs", "years") with the columns people
+        read, or any table of ours, labelled in the analysis's language."""
         if isinstance(table, str):
             columns = columns or PEOPLE_COLUMNS.get(table)
             table = getattr(self.measures, table)
         if columns is not None:
-            table = table[columns]
-        shown = for_people(table.reset_index(drop=True), self.lang, self.ds.categories)
-        return shown.set_axis(pd.RangeIndex(1, len(shown) + 1))
+            table = table[list(columns)]
+        return Table.of(table.reset_index(drop=True), self.lang, self.data.categories)
 
-    def top(self, name: str, top: int, detail: str | None = None) -> pd.DataFrame:
-        """Return a project-level table as the charts draw it: the top N by special fund,
-        the rest summed into one "其他 N 个项目" row, with ratios of the sums, for people."""
-        from analysis.measure.top import OTHERS, top_projects
+    def chart(
+        self,
+        name: str,
+        *,
+        top: int | None = 20,
+        project: Project | None = None,
+        show: bool = True,
+    ) -> Table:
+        """Draw one of the CHARTS, show it (and save it under output_dir), and return the
+        numbers it draws as a table for people.
 
-        table = top_projects(getattr(self.measures, name), top, detail=detail)
-        others = table["project_id"].eq(OTHERS)
-        n_others = int(table.loc[others, "n_projects"].sum())
-        table = with_ratios(table).assign(
-            project_id=table["project_id"].mask(others, ""),
-            organization=table["organization"].mask(others, label("others", self.lang, n=n_others)),
+        top: projects drawn one by one, the rest summed into one 其他 N 个项目 bar.
+        project: draw the chart for one project's rows (see `project`).
+        """
+        if name not in CHARTS:
+            raise InputError(
+                "usage", "Analysis.chart", expected=f"a chart among {', '.join(CHARTS)}"
+            )
+        spec = CHARTS[name]
+        measures = self.measures if project is None else project.measures
+        drawn = spec.table(measures, top)
+        ax = spec.drawn(drawn, self.lang)
+        if show:
+            stem = name if project is None else f"{project.stem}-{name}"
+            self._show(ax.figure, stem)
+        return self._numbers(drawn, spec.columns)
+
+    def _numbers(self, drawn: pd.DataFrame, columns: tuple[str, ...]) -> Table:
+        """Return the drawn table for people: the other projects' row named, not coded."""
+        level = drawn.attrs.get("level", "category")
+        if drawn.attrs.get("chart") == "flow":
+            drawn = self._flow_nodes(drawn, level)
+        wanted = [c.format(level=level) for c in columns]
+        table = drawn[[c for c in wanted if c in drawn.columns]].reset_index(drop=True)
+        if "project_id" in table:
+            others = table["project_id"].eq(OTHERS)
+            if others.any():
+                n = int(drawn.loc[drawn["project_id"].eq(OTHERS), "n_projects"].iloc[0])
+                table = table.assign(project_id=table["project_id"].mask(others, ""))
+                if "organization" in table:
+                    named = label("others", self.lang, n=n)
+                    table = table.assign(organization=table["organization"].mask(others, named))
+        return Table.of(table, self.lang, self.data.categories)
+
+    def _flow_nodes(self, flow: pd.DataFrame, level: str) -> pd.DataFrame:
+        """Return a flow's nodes as people read them: stage, name and amount."""
+        nodes = flow[flow["part"].eq("node")].reset_index(drop=True)
+        stages = [
+            label("flow_sources", self.lang),
+            label("project", self.lang),
+            label(level, self.lang),
+        ]
+        names = []
+        for column, key, organization, n in zip(
+            nodes["column"], nodes["key"], nodes["organization"], nodes["n_projects"], strict=True
+        ):
+            if column == 0:
+                names.append(label(key, self.lang))
+            elif key == OTHERS:
+                names.append(label("others", self.lang, n=int(n)))
+            elif column == 1:
+                names.append(
+                    organization if isinstance(organization, str) and organization else key
+                )
+            else:
+                names.append(for_people(pd.DataFrame({level: [key]}), self.lang).iloc[0, 0])
+        return pd.DataFrame(
+            {"stage": [stages[c] for c in nodes["column"]], "node": names, "value": nodes["value"]}
         )
-        columns = ["project_id", "organization", *([detail] if detail else [])]
-        columns += ["special", "self_raised", "total"]
-        columns += ["special_share", "leverage", "multiplier"] if detail is None else []
-        return self.table(table, columns)
 
-    def program_leverage(self) -> float | None:
-        """Return the leverage of all the projects shown, as a ratio of their sums."""
-        years = self.measures.years
-        if len(years) != 1 or self.measures.programs["program"].nunique() != 1:
-            totals = with_ratios(exact_sum(self.measures.projects.assign(all=1), ["all"], AMOUNTS))
-            return float(totals["leverage"].iloc[0])
-        return float(self.measures.programs["leverage"].iloc[0])
+    def _show(self, figure, stem: str) -> None:
+        """Display a figure once in the notebook (saved first where output_dir is set)."""
+        import matplotlib.pyplot as plt
+        from IPython.display import Image, display
 
-    def by_leverage(self) -> pd.DataFrame:
-        """Return the projects ordered by leverage, highest first, for people."""
-        table = self.measures.projects.sort_values("leverage", ascending=False, kind="stable")
-        columns = ["project_id", "organization", "special", "self_raised", "total", "leverage",
-                   "multiplier"]  # fmt: skip
-        return self.table(table, columns)
+        from analysis.draw.save import save
 
-    def summary(self) -> pd.DataFrame:
-        """Return how many errors and warnings each rule found (every rule listed)."""
+        if self.output_dir is None:
+            display(figure)
+        else:
+            png, svg = save(figure, self.output_dir / "figures" / safe_name(stem))
+            # Show the file just written rather than render the figure a third time; at
+            # half its pixel width it appears at the size of an ordinary inline chart. The
+            # files are named in the output's metadata, where the run's record finds them.
+            data = png.read_bytes()
+            files = [str(p.relative_to(self.output_dir)) for p in (png, svg)]
+            display(
+                Image(data=data, format="png", width=_png_width(data) // 2),
+                metadata={"fund-analysis": {"files": files}},
+            )
+        plt.close(figure)
+
+    # --- data quality -----------------------------------------------------------------
+
+    FINDINGS = ("severity", "rule", "file", "source_row", "project_id")
+
+    def summary(self) -> Table:
+        """Return how many findings each rule made (every rule listed)."""
         rules = rules_table()[["rule", "name", "severity"]]
         counts = self.findings.groupby("rule").size()
-        rules["count"] = rules["rule"].map(counts).fillna(0).astype(int)
-        return self.table(rules.rename(columns={"count": "n_findings"}))
+        rules["n_findings"] = rules["rule"].map(counts).fillna(0).astype(int)
+        return self.table(rules)
 
-    def findings_table(self, findings: pd.DataFrame | None = None) -> pd.DataFrame:
+    def findings_table(self, findings: pd.DataFrame | None = None) -> Table:
         """Return the findings (default: all of them) with their messages, for people."""
         findings = self.findings if findings is None else findings
         if findings.empty:
-            return pd.DataFrame({label("message", self.lang): [label("no_findings", self.lang)]})
+            return Table({column_header("message", self.lang): [label("no_findings", self.lang)]})
         table = findings[[*self.FINDINGS, f"message_{self.lang}"]]
         return self.table(table.rename(columns={f"message_{self.lang}": "message"}))
 
-    def corrections(self) -> pd.DataFrame:
+    def corrections(self) -> Table:
         """Return the budget lines whose figures were corrected by hand, with their notes."""
-        lines = self.ds.lines
+        lines = self.data.lines
         table = lines[is_corrected(lines["note"])]
-        return self.table(
-            table[["project_id", "category", "total", "special", "source_row", "note"]]
-        )
+        columns = ["project_id", "category", "total", "special", "source_row", "note"]
+        return self.table(table[columns])
 
-    def derived(self) -> pd.DataFrame:
+    def derived(self) -> Table:
         """Return the projects with a figure derived from the others, and which one."""
-        projects = self.ds.projects
+        projects = self.data.projects
         table = projects[projects["derived"].ne("")]
-        return self.table(table[["project_id", "organization", "special", "self_raised", "total",
-                                 "derived"]])  # fmt: skip
+        columns = ["project_id", "organization", "special", "self_raised", "total", "derived"]
+        return self.table(table[columns])
 
-    def project(self, project_id: str = "") -> ProjectView:
-        """Return one project's view (default: the first project)."""
+    def reconciliation_table(self) -> Table:
+        """Return the reconciliation table (declared against summed) for people."""
+        return self.table(self.reconciliation.drop(columns=["program", "year", "source_row"]))
+
+    # --- one project ------------------------------------------------------------------
+
+    def project(self, project_id: str = "") -> Project:
+        """Return one project's part of the analysis (default: the first project)."""
         projects = self.measures.projects
         if not project_id:
             project_id = str(projects["project_id"].iloc[0])
         rows = projects[projects["project_id"].eq(project_id)]
         if rows.empty:
-            raise KeyError(f"no project {project_id!r} in {self.ds.source}")
-        of_project = lambda t: t[t["project_id"].eq(project_id)].reset_index(drop=True)  # noqa: E731
-        return ProjectView(
-            self,
-            project_id,
-            rows.iloc[0],
-            of_project(self.measures.categories),
-            of_project(self.measures.groups),
-            of_project(self.findings),
+            raise InputError(
+                "no_match",
+                self.data.files.get("projects", self.data.source),
+                column="project_id",
+                expected=f"one of {listed(projects['project_id'])}",
+                found=project_id,
+            )
+        return Project(self, project_id, rows.iloc[0])
+
+
+@dataclass(frozen=True)
+class Project:
+    """One project's part of an Analysis: its row, its categories and groups, its findings."""
+
+    analysis: Analysis
+    project_id: str
+    row: pd.Series
+
+    @property
+    def stem(self) -> str:
+        """The project's part of a file name (unique and safe on every file system)."""
+        return safe_name(self.project_id)
+
+    def _own(self, table: pd.DataFrame) -> pd.DataFrame:
+        return table[table["project_id"].eq(self.project_id)].reset_index(drop=True)
+
+    @cached_property
+    def measures(self) -> Measures:
+        """The analysis' measures, cut to this project's rows."""
+        m = self.analysis.measures
+        program, year = self.row["program"], self.row["year"]
+        same_program = m.programs["program"].eq(program) & m.programs["year"].eq(year)
+        return Measures(
+            projects=self._own(m.projects),
+            categories=self._own(m.categories),
+            groups=self._own(m.groups),
+            by_category=self._own(m.categories),
+            by_group=self._own(m.groups),
+            programs=m.programs[same_program].reset_index(drop=True),
+            years=m.years[m.years["year"].eq(year)].reset_index(drop=True),
         )
 
-    def reconciliation(self) -> pd.DataFrame:
-        """Return the reconciliation table (declared against summed) for people."""
-        return self.table(reconciliation(self.ds).drop(columns=["program", "year", "source_row"]))
+    @property
+    def findings(self) -> pd.DataFrame:
+        """The findings that concern this project."""
+        return self._own(self.analysis.findings)
 
-    def chart(self, drawn, name: str, numbers: pd.DataFrame | None = None) -> pd.DataFrame | None:
-        """Show a drawn chart (Axes or Figure), save it if asked, and return its numbers.
+    def facts(self) -> Table:
+        """Return the project's fact sheet: one figure per row, for people."""
+        columns = ["project_id", "organization", "title", "program", "year", "special",
+                   "self_raised", "total", "special_share", "self_raised_share", "leverage",
+                   "multiplier", "self_raised_actual", "execution_rate", "n_lines"]  # fmt: skip
+        people = for_people(self.row[columns].to_frame().T, self.analysis.lang)
+        sheet = pd.DataFrame({"": people.columns, " ": people.iloc[0].to_numpy()}).set_index("")
+        return Table(sheet)
 
-        The figure is displayed and closed here so that it appears once, whatever the
-        backend; the returned table (for people) becomes the cell's text output.
-        """
-        from IPython.display import Image, display
+    def comparison(self) -> Table:
+        """Return the project's ratios beside its program's (a ratio of the program's sums)."""
+        columns = ["special", "self_raised", "total", "special_share", "leverage", "multiplier"]
+        program = self.measures.programs
+        both = pd.concat([self.row[columns].to_frame().T, program[columns]], ignore_index=True)
+        whole = label("program_whole", self.analysis.lang)
+        both.insert(0, "organization", [self.row["organization"], whole])
+        return self.analysis.table(both.astype({c: float for c in columns}))
 
-        figure = drawn if isinstance(drawn, plt.Figure) else drawn.figure
-        if self.figures_dir is None:
-            display(figure)
-        else:
-            from analysis.draw.save import save
+    def categories_table(self, level: str = "category") -> Table:
+        """Return the project's budget by category (or group) for people."""
+        name = "categories" if level == "category" else "groups"
+        return self.analysis.table(getattr(self.measures, name), PEOPLE_COLUMNS[name])
 
-            png, _ = save(figure, self.figures_dir / safe_name(f"{self.name}-{name}"))
-            # Show the file just written rather than render the figure a third time; at
-            # half its pixel width it appears at the size of an ordinary inline chart.
-            data = png.read_bytes()
-            display(Image(data=data, format="png", width=_png_width(data) // 2))
-        plt.close(figure)
-        return None if numbers is None else self.table(numbers)
+    def findings_table(self) -> Table:
+        """Return the findings about this project, for people."""
+        return self.analysis.findings_table(self.findings)
 
 
 def _png_width(data: bytes) -> int:
     """Return a PNG's width in pixels (from its IHDR chunk)."""
     return int.from_bytes(data[16:20], "big")
-
-
-def open_session(
-    data: str = "",
-    *,
-    lang: str = "zh",
-    program: str = "",
-    year: int = 0,
-    name: str = "notebook",
-    output_dir: str = "",
-) -> Session:
-    """Return a Session for the data (empty: the bundled data), narrowed to a program/year."""
-    # Wide enough that a finding's message shows whole in the text output nbval compares.
-    pd.set_option("display.max_colwidth", 200, "display.width", 200, "display.max_columns", 40)
-    figures = Path(output_dir) / "figures" if output_dir else None
-    if figures is not None:
-        figures.mkdir(parents=True, exist_ok=True)
-    cached = read_cache(output_dir, data) if output_dir else None
-    if cached is not None and not (program or year):
-        session = Session(cached["ds"], cached["measures"], check_lang(lang), name, figures)
-        session.__dict__["findings"] = cached["findings"]  # fills the cached_property
-        return session
-    loaded = cached["ds"] if cached is not None else load(data or None)
-    ds = Facts.of(select(loaded, program=program or None, year=year or None))
-    return Session(ds, measure(ds), check_lang(lang), name, figures)  # findings reuse its facts

@@ -24,8 +24,8 @@ from PIL import Image
 
 from analysis import draw
 from analysis.draw import theme as fonts
-from analysis.draw._style import SELF_RAISED_COLOR, SPECIAL_COLOR
 from analysis.draw.save import PNG_DPI
+from analysis.draw.theme import SELF_RAISED_COLOR, SPECIAL_COLOR
 from analysis.measure import OTHERS, top_projects
 from analysis.measure.measures import measure
 from analysis.read.load import load
@@ -359,8 +359,13 @@ def test_program_leverage_is_the_reference_line(seed):
     program = seed.programs["leverage"].iloc[0]
     assert reference[0].get_xdata()[0] == pytest.approx(program) == pytest.approx(2.36)
     assert label("program_reference", "en", value="1 : 2.36") in {t.get_text() for t in ax.texts}
-    given = draw.leverage_bars(seed.projects, program_leverage=3.0, lang="en")
-    assert [ln.get_xdata()[0] for ln in given.lines if ln.get_gid() == "reference"] == [3.0]
+    # Two projects: the line is their own ratio of sums, not the mean of their leverages.
+    two = seed.projects.iloc[:2]
+    given = draw.leverage_bars(two, lang="en")
+    expected = two["self_raised"].sum() / two["special"].sum()
+    assert expected != pytest.approx(two["leverage"].mean())
+    line = [ln.get_xdata()[0] for ln in given.lines if ln.get_gid() == "reference"]
+    assert line == [pytest.approx(expected)]
 
 
 @requires_cjk

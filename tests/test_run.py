@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -89,7 +90,11 @@ def test_template_has_a_documented_parameters_cell(path):
     tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(tagged) == 1
     parameters = papermill.inspect_notebook(str(path))
-    assert {"data", "lang", "program", "year", "top", "output_dir"} <= set(parameters)
+    assert {"data", "lang", "program", "year", "output_dir"} <= set(parameters)
+    # A template keeps only the parameters it uses.
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code" and c is not tagged[0])
+    for name in parameters:
+        assert re.search(rf"\b{name}\b", code), f"{name} is declared but never used"
     for name, spec in parameters.items():
         assert spec["inferred_type_name"] not in ("None", ""), name
         assert spec["help"].strip(), f"{name} has no trailing comment"
@@ -153,8 +158,13 @@ def test_run_writes_every_kind_of_output(english_run):
         for output in entry["outputs"]:
             assert (out / output).is_file(), output
     figures = {p.name for p in (out / "figures").iterdir()}
-    assert "overview-funding_split.png" in figures and "overview-funding_split.svg" in figures
-    assert "project-T2022-09-structure.png" in figures
+    assert "funding_split.png" in figures and "funding_split.svg" in figures
+    assert "T2022-09-program_by_category.png" in figures
+    # Each notebook's record names the figures it saved, and every figure is named once.
+    recorded = [o for e in manifest["notebooks"] for o in e["outputs"] if "figures/" in o]
+    overview = next(e for e in manifest["notebooks"] if e["name"] == "overview")
+    assert "figures/funding_split.png" in overview["outputs"]
+    assert sorted(recorded) == sorted(f"figures/{name}" for name in figures)
     for table in ("projects.csv", "by_category.csv", "programs.csv", "findings.csv",
                   "reconciliation.csv", "summary.xlsx"):  # fmt: skip
         assert (out / "tables" / table).is_file()
@@ -164,7 +174,7 @@ def test_run_writes_every_kind_of_output(english_run):
 def test_html_has_no_code(english_run):
     _, out, _ = english_run
     html = (out / "html" / "overview.html").read_text(encoding="utf-8")
-    assert "open_session(" not in html
+    assert "fa.open(" not in html and "a.chart(" not in html
     assert "Program totals" in html
 
 
@@ -355,21 +365,22 @@ def test_papermill_cli_from_any_working_directory(tmp_path):
 
 
 def test_the_session_cache_serves_only_the_same_data(tmp_path, seed_copy):
+    import analysis as fa
     from analysis._cache import fingerprint, read_cache, write_cache
     from analysis.check.rules import check
-    from analysis.session import open_session
 
     ds = load(seed_copy)
     write_cache(tmp_path, fingerprint(str(seed_copy), ds.files), ds, measure(ds), check(ds))
     assert read_cache(tmp_path, str(seed_copy)) is not None
     assert read_cache(tmp_path, "") is None  # other data: the bundled tables
     assert read_cache(tmp_path / "elsewhere", str(seed_copy)) is None
-    cached = open_session(str(seed_copy), output_dir=str(tmp_path))
-    fresh = open_session(str(seed_copy))
+    cached = fa.open(seed_copy, output_dir=tmp_path)
+    fresh = fa.open(seed_copy)
+    assert "measures" in cached.__dict__ and "measures" not in fresh.__dict__
     pd.testing.assert_frame_equal(cached.measures.projects, fresh.measures.projects)
     pd.testing.assert_frame_equal(cached.findings, fresh.findings)
     # A filtered notebook takes the cached tables and measures its own part of them.
-    narrowed = open_session(str(seed_copy), year=2021, output_dir=str(tmp_path))
+    narrowed = fa.open(seed_copy, year=2021, output_dir=tmp_path)
     pd.testing.assert_frame_equal(narrowed.measures.projects, fresh.measures.projects)
     # A table changed since the run wrote the cache: the cache no longer serves it.
     projects = seed_copy / "projects.csv"

@@ -22,6 +22,7 @@ from analysis.check.reconcile import compare, line_counts, project_figures
 from analysis.read.keys import is_first
 from analysis.read.load import Dataset
 from analysis.words.formats import tolerance, wan
+from analysis.words.registry import kind
 from analysis.words.vocabulary import FEN_PER_WAN, TOLERANCE_FEN_PER_FIGURE, fen, is_corrected
 
 ERROR = "error"
@@ -186,7 +187,7 @@ def _lines_disagree(ds: Dataset, column: str) -> pd.DataFrame:
         column=column,
         value=summed / FEN_PER_WAN,
         expected=p[column],
-        diff=difference / FEN_PER_WAN,
+        difference=difference / FEN_PER_WAN,
         tolerance=tolerance / FEN_PER_WAN,
     )
 
@@ -206,7 +207,7 @@ def _program_special_disagrees(ds: Dataset) -> pd.DataFrame:
         column="special_total",
         value=sums["summed"] / FEN_PER_WAN,
         expected=sums["special_total"],
-        diff=difference / FEN_PER_WAN,
+        difference=difference / FEN_PER_WAN,
         tolerance=tolerance / FEN_PER_WAN,
         program=sums["program"],
         year=sums["year"],
@@ -292,8 +293,8 @@ def _repeated_categories(ds: Dataset) -> pd.DataFrame:
 
 _WHO_ZH = "{project_id}（{organization}）"
 _WHO_EN = "{project_id} ({organization})"
-_OFF_ZH = "，相差 {diff}，超出容差 {tolerance}"
-_OFF_EN = ": off by {diff}, beyond the {tolerance} tolerance"
+_OFF_ZH = "，相差 {difference}，超出容差 {tolerance}"
+_OFF_EN = ": off by {difference}, beyond the {tolerance} tolerance"
 
 RULES: tuple[Rule, ...] = (
     Rule("R01", "negative_amount", ERROR, ("projects.csv", "budget_lines.csv", "programs.csv"),
@@ -435,9 +436,6 @@ def _messages(hits: pd.DataFrame, template: str) -> np.ndarray:
     return message
 
 
-_AMOUNTS = {"value", "expected", "diff", "tolerance"}
-
-
 def _shown_column(hits: pd.DataFrame, key: str) -> np.ndarray | str:
     """Return one field of every finding as its message shows it."""
     if key not in hits:
@@ -445,7 +443,7 @@ def _shown_column(hits: pd.DataFrame, key: str) -> np.ndarray | str:
     column = hits[key]
     if isinstance(column.dtype, pd.StringDtype):  # text shows as itself
         return column.fillna("—").to_numpy(dtype=object)
-    if column.dtype.kind in "iu" and key not in _AMOUNTS and key != "rate":
+    if column.dtype.kind in "iu" and kind(key) not in ("amount", "tolerance") and key != "rate":
         return column.astype(str).to_numpy(dtype=object)
     if column.dtype.kind == "f":
         # Told apart by their bits, so that -0.0 still shows as -0.00 as it would alone.
@@ -463,9 +461,9 @@ def _shown(key: str, value: object) -> str:
         return "—"
     if key == "rate":
         return f"{value:.0%}"
-    if key == "tolerance":  # n × 0.005: three decimals, or 0.035 would show as 0.04
+    if kind(key) == "tolerance":  # n × 0.005: three decimals, or 0.035 would show as 0.04
         return f"{tolerance(value)} 万元"
-    if key in _AMOUNTS and isinstance(value, int | float | np.number):
+    if kind(key) == "amount" and isinstance(value, int | float | np.number):
         return f"{wan(value)} 万元"
     return str(value)
 

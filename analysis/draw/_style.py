@@ -5,25 +5,18 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib import colormaps
 from matplotlib import colors as mcolors
 from matplotlib.axes import Axes
 from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter
 
-from analysis.draw.theme import ChartStyle
+from analysis.draw.theme import BASE_RC, ChartStyle
 from analysis.measure.top import OTHERS
 from analysis.words.labels import category_names, group_names, label
 from analysis.words.vocabulary import (
-    CATEGORIES,
-    GROUPS,
     UNALLOCATED,
     UNKNOWN_GROUP,
 )
-
-SPECIAL_COLOR = "#0072B2"
-SELF_RAISED_COLOR = "#E69F00"
-FUNDING_COLORS = {"special": SPECIAL_COLOR, "self_raised": SELF_RAISED_COLOR}
 
 # Paul Tol's "muted" scheme: nine colour-blind-safe colours for the nine categories, none
 # close to the two funding colours, and his pale grey for money not split into categories.
@@ -53,14 +46,14 @@ EXTRA_COLORS = ("#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442", "#000000"
 # Unallocated money is hatched too, so it reads as "not split" even in grey-scale print.
 UNALLOCATED_HATCH = "///"
 PROJECT_NODE_COLOR = "#7F7F7F"
-# Shares from white (none) to dark blue (all): one hue, so order reads without colour vision;
-# blank cells (no line in that category) stay white.
-SHARE_CMAP = colormaps["Blues"].with_extremes(bad="white")
-REFERENCE_COLOR = "#222222"
 
-# The project_id of the one bar that stands for every project outside the top N.
 
 NAME_LENGTH = 18
+
+
+def _as_typed(text: str) -> str:
+    """Return text that matplotlib draws as typed: a $ would otherwise start mathematics."""
+    return str(text).replace("$", r"\$")
 
 
 def _project_names(shown: pd.DataFrame, style: ChartStyle) -> list[str]:
@@ -81,7 +74,7 @@ def _project_names(shown: pd.DataFrame, style: ChartStyle) -> list[str]:
     if others.any():
         n = int(shown.loc[others, "n_projects"].iloc[0])
         names = names.where(~others, label("others", style.lang, n=n))
-    return names.tolist()
+    return [_as_typed(name) for name in names]
 
 
 # --- pieces every chart shares ------------------------------------------------------------
@@ -97,13 +90,18 @@ def _axes(ax: Axes | None, n_rows: int, *, width: float = 8.0, per_row: float = 
 
 
 def _finish(ax: Axes, style: ChartStyle) -> Axes:
-    """Return ax with every text in the chart's fonts, including ticks drawn later.
+    """Return ax in the house style: every text in the chart's fonts, tick labels (made at
+    draw time) included, ticks and axis labels at their sizes, no top or right spine.
 
-    Texts take their font when they are made, and an Axes passed in (with its title and
-    axis labels) was made outside the chart's style; tick labels are made at draw time.
+    The style is set on the chart's own artists, never in rcParams: a chart changes no
+    global state (see analysis.draw.theme). An Axes passed in, with its title and axis
+    labels, takes the chart's fonts too.
     """
     family = list(style.family)
-    ax.tick_params(labelfontfamily=family)
+    ax.tick_params(labelfontfamily=family, labelsize=BASE_RC["xtick.labelsize"])
+    ax.xaxis.label.set_fontsize(BASE_RC["axes.labelsize"])
+    ax.yaxis.label.set_fontsize(BASE_RC["axes.labelsize"])
+    ax.spines[["top", "right"]].set_visible(False)
     for text in ax.findobj(Text):
         text.set_fontfamily(family)
     return ax
@@ -130,9 +128,19 @@ def _rows(ax: Axes, names: list[str]) -> np.ndarray:
     """Return the y positions of one bar per name, the first on top."""
     y = np.arange(len(names))
     ax.set_yticks(y, labels=names)
-    ax.set_ylim(len(names) - 0.5, -0.5)
+    ax.set_ylim(max(len(names), 1) - 0.5, -0.5)
     ax.tick_params(axis="y", length=0)
     return y
+
+
+def _percent_tick(value: float, _position: object = None) -> str:
+    # An ASCII hyphen-minus for the rare negative share: some CJK fonts lack U+2212.
+    return f"{value * 100:.0f}%"
+
+
+def _percent_axis(axis) -> None:
+    """Label an axis (ax.xaxis, or a colorbar's yaxis) in whole percentages."""
+    axis.set_major_formatter(FuncFormatter(_percent_tick))
 
 
 def _ink(color: str) -> str:
@@ -174,7 +182,23 @@ _ON_LINE = {"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 0.8
 
 def _title(ax: Axes, text: str, *, pad: float = 6.0) -> None:
     """Set the title, left-aligned as official statistics print it, pad points above the axes."""
-    ax.set_title(text, loc="left", pad=pad)
+    ax.set_title(
+        text,
+        loc="left",
+        pad=pad,
+        fontsize=BASE_RC["axes.titlesize"],
+        fontweight=BASE_RC["axes.titleweight"],
+    )
+
+
+def _legend(ax: Axes, **where) -> None:
+    """Draw the legend where asked, in the house style (no frame, small type)."""
+    ax.legend(
+        frameon=False,
+        fontsize=BASE_RC["legend.fontsize"],
+        title_fontsize=BASE_RC["font.size"],
+        **where,
+    )
 
 
 def _legend_above(ax: Axes, ncols: int) -> None:
@@ -182,21 +206,15 @@ def _legend_above(ax: Axes, ncols: int) -> None:
 
     Call it after _title: it raises the title to make room.
     """
-    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=ncols, borderaxespad=0.3)
+    _legend(ax, loc="lower left", bbox_to_anchor=(0, 1.0), ncols=ncols, borderaxespad=0.3)
     _title(ax, ax.get_title(loc="left"), pad=22)
 
 
-def _top_note(shown: pd.DataFrame, top: int | None, style: ChartStyle) -> str:
-    return label("top_note", style.lang, top=top) if shown["project_id"].eq(OTHERS).any() else ""
-
-
-def _detail_order(codes: pd.Series, level: str) -> list[str]:
-    """Return the codes present, in the vocabulary's order; unknown, then unallocated, last."""
-    vocabulary = (CATEGORIES if level == "category" else GROUPS)["code"].tolist()
-    present = set(codes.dropna())
-    extra = sorted(present - set(vocabulary) - {UNKNOWN_GROUP, UNALLOCATED})
-    tail = [c for c in (UNKNOWN_GROUP, UNALLOCATED) if c in present]
-    return [c for c in vocabulary if c in present] + extra + tail
+def _top_note(shown: pd.DataFrame, style: ChartStyle) -> str:
+    """Return the note that says the rest of the projects are summed, where they are."""
+    if not shown["project_id"].eq(OTHERS).any():
+        return ""
+    return label("top_note", style.lang, top=shown.attrs.get("top"))
 
 
 def _detail_colors(codes: list[str], level: str) -> list[str]:
@@ -215,10 +233,5 @@ def _detail_names(codes: list[str], level: str, style: ChartStyle) -> list[str]:
     )
     # Without a CJK font, a category known only by its Chinese text gets a number.
     fits = names.map(style.renders).astype(bool)
-    return names.where(fits, "#" + pd.Series(range(1, len(names) + 1)).astype(str)).tolist()
-
-
-def _check_level(level: str) -> str:
-    if level not in ("category", "group"):
-        raise ValueError(f"level must be 'category' or 'group', not {level!r}")
-    return level
+    names = names.where(fits, "#" + pd.Series(range(1, len(names) + 1)).astype(str))
+    return [_as_typed(name) for name in names]

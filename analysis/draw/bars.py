@@ -1,4 +1,8 @@
-"""Bar charts: funding split, budget structure per project and per program, leverage, execution."""
+"""Bar charts: funding split, budget structure per project and per program, leverage, execution.
+
+Each takes a measure table (or the table analysis.measure.charts makes of it, which it
+draws as it is), keyword options and an optional ``ax``, and returns the Axes it drew on.
+"""
 
 from __future__ import annotations
 
@@ -6,25 +10,23 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.patches import Polygon
-from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.ticker import FuncFormatter
 
 from analysis.draw import theme
 from analysis.draw._style import (
     _ON_LINE,
-    FUNDING_COLORS,
-    REFERENCE_COLOR,
-    SELF_RAISED_COLOR,
     UNALLOCATED_HATCH,
     _amount_axis,
+    _as_typed,
     _axes,
-    _check_level,
     _detail_colors,
     _detail_names,
-    _detail_order,
     _finish,
     _ink,
+    _legend,
     _legend_above,
     _note,
+    _percent_axis,
     _project_names,
     _rows,
     _tick_amount,
@@ -32,18 +34,14 @@ from analysis.draw._style import (
     _top_note,
     _unit_label,
 )
-from analysis.draw.theme import ChartStyle
-from analysis.measure.measures import exact_sum, ratio, with_ratios
-from analysis.measure.top import OTHERS, top_projects
+from analysis.draw.theme import FUNDING_COLORS, REFERENCE_COLOR, SELF_RAISED_COLOR, ChartStyle
+from analysis.measure import charts
+from analysis.measure.top import OTHERS
 from analysis.words.formats import leverage as leverage_text
 from analysis.words.formats import percent as percent_text
 from analysis.words.formats import wan
 from analysis.words.labels import label
-from analysis.words.vocabulary import (
-    FEN_PER_WAN,
-    UNALLOCATED,
-    fen,
-)
+from analysis.words.vocabulary import UNALLOCATED
 
 # --- stacked bars ---------------------------------------------------------------------------
 
@@ -150,39 +148,40 @@ def funding_split(
 ) -> Axes:
     """Return the Axes with one bar per project, special fund and self-raised money stacked.
 
-    projects is Measures.projects. percent=False stacks the amounts in 万元 with each
-    project's total at the end of its bar; percent=True draws 100% bars labelled with each
-    source's share of the project budget. Projects are ordered by special fund, largest on
-    top; beyond the top N (None: all) the rest are one bar, 其他 N 个项目.
+    projects is Measures.projects (or charts.funding of it). percent=False stacks the
+    amounts in 万元 with each project's total at the end of its bar; percent=True draws 100%
+    bars labelled with each source's share of the project budget. Projects are ordered by
+    special fund, largest on top; beyond the top N (None: all) the rest are one bar,
+    其他 N 个项目.
     """
-    with theme.chart_style(lang) as style:
-        shown = with_ratios(top_projects(projects, top))
-        names = _project_names(shown, style)
-        ax = _axes(ax, len(shown))
-        y = _rows(ax, names)
-        column, text = ("{}_share", percent_text) if percent else ("{}", wan)
-        parts = []
-        for key, color in FUNDING_COLORS.items():
-            values = shown[column.format(key)].to_numpy()
-            parts.append((label(key, style.lang), values, color, [text(v) for v in values], None))
-        _stacked(
-            ax,
-            y,
-            parts,
-            ends=None if percent else [wan(v) for v in shown["total"]],
-            cuttable=shown["project_id"].eq(OTHERS).to_numpy(),
-            scale=1.0 if percent else None,
-        )
-        if percent:
-            ax.xaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
-            ax.set_xlabel(label("share_of_total", style.lang))
-            _title(ax, label("chart_funding_mix", style.lang))
-        else:
-            _amount_axis(ax, style)
-            _title(ax, label("chart_funding_split", style.lang))
-        _legend_above(ax, ncols=2)
-        _note(ax, [_top_note(shown, top, style), _cut_note(ax, names, style)])
-        return _finish(ax, style)
+    style = theme.chart_style(lang)
+    shown = charts.funding(projects, top)
+    names = _project_names(shown, style)
+    ax = _axes(ax, len(shown))
+    y = _rows(ax, names)
+    column, text = ("{}_share", percent_text) if percent else ("{}", wan)
+    parts = []
+    for key, color in FUNDING_COLORS.items():
+        values = shown[column.format(key)].to_numpy()
+        parts.append((label(key, style.lang), values, color, [text(v) for v in values], None))
+    _stacked(
+        ax,
+        y,
+        parts,
+        ends=None if percent else [wan(v) for v in shown["total"]],
+        cuttable=shown["project_id"].eq(OTHERS).to_numpy(),
+        scale=1.0 if percent else None,
+    )
+    if percent:
+        _percent_axis(ax.xaxis)
+        ax.set_xlabel(label("share_of_total", style.lang))
+        _title(ax, label("chart_funding_mix", style.lang))
+    else:
+        _amount_axis(ax, style)
+        _title(ax, label("chart_funding_split", style.lang))
+    _legend_above(ax, ncols=2)
+    _note(ax, [_top_note(shown, style), _cut_note(ax, names, style)])
+    return _finish(ax, style)
 
 
 # --- budget structure ---------------------------------------------------------------------
@@ -199,46 +198,44 @@ def budget_structure(
     """Return the Axes with one bar per project, its budget stacked by category or group.
 
     categories is Measures.categories (level "category" or "group") or Measures.groups
-    (level "group"). A project without budget lines is one hatched 未分项 / Unallocated
-    segment, not left out. Projects are ordered by special fund; beyond the top N the rest
-    are one bar, 其他 N 个项目. Each bar ends with the project's total in 万元.
+    (level "group"), or charts.structure of them. A project without budget lines is one
+    hatched 未分项 / Unallocated segment, not left out. Projects are ordered by special
+    fund; beyond the top N the rest are one bar, 其他 N 个项目. Each bar ends with the
+    project's total in 万元.
     """
-    level = _check_level(level)
-    with theme.chart_style(lang) as style:
-        shown = top_projects(categories, top, detail=level)
-        projects = shown.drop_duplicates("project_id")
-        names = _project_names(projects, style)
-        codes = _detail_order(shown[level], level)
-        grid = shown.pivot_table(
-            index="project_id", columns=level, values="total", aggfunc="sum", sort=False
+    style = theme.chart_style(lang)
+    shown = charts.structure(categories, level, top)
+    level = shown.attrs["level"]
+    projects = shown.drop_duplicates("project_id")
+    names = _project_names(projects, style)
+    codes = charts.detail_order(shown[level], level)
+    grid = shown.pivot(index="project_id", columns=level, values="total")
+    grid = grid.reindex(index=projects["project_id"], columns=codes).fillna(0.0)
+    ax = _axes(ax, len(projects), width=9.0)
+    y = _rows(ax, names)
+    parts = [
+        (name, grid[code].to_numpy(), color, [wan(v) for v in grid[code]], hatch)
+        for code, name, color, hatch in zip(
+            codes,
+            _detail_names(codes, level, style),
+            _detail_colors(codes, level),
+            [UNALLOCATED_HATCH if c == UNALLOCATED else None for c in codes],
+            strict=True,
         )
-        grid = grid.reindex(index=projects["project_id"], columns=codes).fillna(0.0)
-        totals = fen(grid).sum(axis=1) / FEN_PER_WAN
-        ax = _axes(ax, len(projects), width=9.0)
-        y = _rows(ax, names)
-        parts = [
-            (name, grid[code].to_numpy(), color, [wan(v) for v in grid[code]], hatch)
-            for code, name, color, hatch in zip(
-                codes,
-                _detail_names(codes, level, style),
-                _detail_colors(codes, level),
-                [UNALLOCATED_HATCH if c == UNALLOCATED else None for c in codes],
-                strict=True,
-            )
-        ]
-        _stacked(
-            ax,
-            y,
-            parts,
-            ends=[wan(v) for v in totals],
-            cuttable=projects["project_id"].eq(OTHERS).to_numpy(),
-        )
-        _amount_axis(ax, style)
-        key = "chart_structure_category" if level == "category" else "chart_structure_group"
-        _title(ax, label(key, style.lang))
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), title=label(level, style.lang))
-        _note(ax, [_top_note(shown, top, style), _cut_note(ax, names, style)])
-        return _finish(ax, style)
+    ]
+    _stacked(
+        ax,
+        y,
+        parts,
+        ends=[wan(v) for v in projects["project_total"]],
+        cuttable=projects["project_id"].eq(OTHERS).to_numpy(),
+    )
+    _amount_axis(ax, style)
+    key = "chart_structure_category" if level == "category" else "chart_structure_group"
+    _title(ax, label(key, style.lang))
+    _legend(ax, loc="upper left", bbox_to_anchor=(1.01, 1.0), title=label(level, style.lang))
+    _note(ax, [_top_note(shown, style), _cut_note(ax, names, style)])
+    return _finish(ax, style)
 
 
 def program_structure(
@@ -252,60 +249,55 @@ def program_structure(
 
     table is Measures.by_category (level "category") or Measures.by_group (level "group");
     Measures.categories or .groups work too, all of them or one project's rows (the title
-    then names the project). Rows over several programs, years or projects are summed.
-    Each bar ends with its amount and its share of the whole budget; money in projects
-    without budget lines is the 未分项 / Unallocated bar.
+    then names the project); or charts.program_structure of any of them. Rows over several
+    programs, years or projects are summed. Each bar ends with its amount and its share of
+    the whole budget; money in projects without budget lines is the 未分项 / Unallocated
+    bar.
     """
-    level = _check_level(level)
-    with theme.chart_style(lang) as style:
-        summed = exact_sum(table, [level], ["special", "self_raised", "total"])
-        codes = _detail_order(summed[level], level)
-        summed = summed.set_index(level).reindex(codes)
-        share = ratio(fen(summed["total"]), fen(summed["total"]).sum())
-        names = _detail_names(codes, level, style)
-        ax = _axes(ax, len(codes))
-        y = _rows(ax, names)
-        parts = [
-            (
-                label(key, style.lang),
-                summed[key].to_numpy(),
-                color,
-                [wan(v) for v in summed[key]],
-                None,
-            )
-            for key, color in FUNDING_COLORS.items()
-        ]
-        form = "{}（{}）" if style.lang == "zh" else "{} ({})"
-        ends = [
-            form.format(wan(t), percent_text(r))
-            for t, r in zip(summed["total"], share, strict=True)
-        ]
-        _stacked(ax, y, parts, ends=ends, cuttable=np.zeros(len(codes), bool), headroom=1.3)
-        _amount_axis(ax, style)
-        _title(ax, _structure_title(table, level, style))
-        _legend_above(ax, ncols=2)
-        return _finish(ax, style)
+    style = theme.chart_style(lang)
+    summed = charts.program_structure(table, level)
+    level = summed.attrs["level"]
+    codes = charts.detail_order(summed[level], level)
+    summed = summed.set_index(level).reindex(codes)
+    names = _detail_names(codes, level, style)
+    ax = _axes(ax, len(codes))
+    y = _rows(ax, names)
+    parts = [
+        (label(key, style.lang), summed[key].to_numpy(), color, [wan(v) for v in summed[key]], None)
+        for key, color in FUNDING_COLORS.items()
+    ]
+    form = "{}（{}）" if style.lang == "zh" else "{} ({})"
+    ends = [
+        form.format(wan(t), percent_text(r))
+        for t, r in zip(summed["total"], summed["category_share"], strict=True)
+    ]
+    _stacked(ax, y, parts, ends=ends, cuttable=np.zeros(len(codes), bool), headroom=1.3)
+    _amount_axis(ax, style)
+    _title(ax, _structure_title(summed, level, style))
+    _legend_above(ax, ncols=2)
+    return _finish(ax, style)
 
 
-def _structure_title(table: pd.DataFrame, level: str, style: ChartStyle) -> str:
+def _structure_title(summed: pd.DataFrame, level: str, style: ChartStyle) -> str:
     """Return the title of program_structure, naming the one project or program it shows.
 
     The notebooks draw one project's structure with the same chart, from its rows of
     Measures.categories; its title then names the project, not the program.
     """
-    one_project = "project_id" in table and table["project_id"].nunique() == 1
+    first = summed.iloc[0] if len(summed) else pd.Series(dtype=object)
+    one_project = pd.notna(first.get("project_id"))
     title = label(f"chart_{'project' if one_project else 'program'}_{level}", style.lang)
     if one_project:
-        first = table.iloc[0]
-        name = str(first["organization"] if pd.notna(first["organization"]) else "")
+        name = first.get("organization")
+        name = str(name) if pd.notna(name) and str(name) else ""
         name = name if name and style.renders(name) else str(first["project_id"])
+    elif pd.notna(first.get("program")) and pd.notna(first.get("year")):
+        name = f"{first['program']} {first['year']}"
     else:
-        pairs = table.reindex(columns=["program", "year"]).drop_duplicates()
-        if len(pairs) != 1 or pairs.isna().any(axis=None):
-            return title
-        name = f"{pairs.iloc[0, 0]} {pairs.iloc[0, 1]}"
+        return title
     if not style.renders(name):
         return title
+    name = _as_typed(name)
     return f"{name}：{title}" if style.lang == "zh" else f"{title}: {name}"
 
 
@@ -315,68 +307,55 @@ def _structure_title(table: pd.DataFrame, level: str, style: ChartStyle) -> str:
 def leverage_bars(
     projects: pd.DataFrame,
     *,
-    program_leverage: float | None = None,
     top: int | None = 20,
     lang: str = "zh",
     ax: Axes | None = None,
 ) -> Axes:
     """Return the Axes with each project's leverage as a sorted bar labelled 1 : x.
 
-    projects is Measures.projects. The top N projects by special fund (and the rest as one
-    bar, its leverage a ratio of sums) are sorted by leverage, the rest last. The reference
-    line is program_leverage, by default the ratio of sums over the projects given
-    (Measures.programs' leverage for one program). Leverage is an accounting ratio, not
-    proof that the special fund caused the company's spending; the chart says so.
+    projects is Measures.projects (or charts.leverage of it). The top N projects by special
+    fund (and the rest as one bar, its leverage a ratio of sums) are sorted by leverage,
+    the rest last. The reference line is the leverage over every project given, a ratio of
+    their sums (charts.overall). Leverage is an accounting ratio, not proof that the special
+    fund caused the company's spending; the chart says so.
     """
-    with theme.chart_style(lang) as style:
-        if program_leverage is None:
-            whole = exact_sum(projects.assign(_all=0), ["_all"], ["special", "self_raised"])
-            program_leverage = float(ratio(fen(whole["self_raised"]), fen(whole["special"]))[0])
-        shown = with_ratios(top_projects(projects, top))
-        missing = shown["leverage"].isna()
-        n_missing = int(shown.loc[missing, "n_projects"].sum())
-        shown = shown[~missing]
-        others = shown["project_id"].eq(OTHERS)
-        shown = pd.concat(
-            [shown[~others].sort_values("leverage", ascending=False, kind="stable"), shown[others]]
+    style = theme.chart_style(lang)
+    table = charts.leverage(projects, top)
+    reference = table.attrs["reference"]
+    missing = table["leverage"].isna()
+    n_missing = int(table.loc[missing, "n_projects"].sum())
+    shown = table[~missing]
+    names = _project_names(shown, style)
+    ax = _axes(ax, len(shown))
+    y = _rows(ax, names)
+    values = shown["leverage"].to_numpy()
+    bars = ax.barh(
+        y, values, height=0.65, color=SELF_RAISED_COLOR, label=label("leverage", style.lang)
+    )
+    ax.bar_label(
+        bars, labels=[leverage_text(v) for v in values], padding=3, fontsize=7.5, bbox=_ON_LINE
+    )
+    largest = float(np.nanmax([*values, reference, 0.0]))
+    ax.set_xlim(0, largest * 1.18 if largest > 0 else 1.0)
+    ax.xaxis.set_major_formatter(FuncFormatter(_tick_amount))
+    ax.set_xlabel(label("leverage_axis", style.lang))
+    if np.isfinite(reference):
+        ax.axvline(reference, color=REFERENCE_COLOR, linestyle="--", linewidth=1, gid="reference")
+        ax.annotate(
+            label("program_reference", style.lang, value=leverage_text(reference)),
+            xy=(reference, 1.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(3, 2),
+            textcoords="offset points",
+            ha="left",
+            va="bottom",
+            fontsize=7.5,
         )
-        names = _project_names(shown, style)
-        ax = _axes(ax, len(shown))
-        y = _rows(ax, names)
-        values = shown["leverage"].to_numpy()
-        bars = ax.barh(
-            y, values, height=0.65, color=SELF_RAISED_COLOR, label=label("leverage", style.lang)
-        )
-        ax.bar_label(
-            bars, labels=[leverage_text(v) for v in values], padding=3, fontsize=7.5, bbox=_ON_LINE
-        )
-        largest = float(np.nanmax([*values, program_leverage, 0.0]))
-        ax.set_xlim(0, largest * 1.18 if largest > 0 else 1.0)
-        ax.xaxis.set_major_formatter(FuncFormatter(_tick_amount))
-        ax.set_xlabel(label("leverage_axis", style.lang))
-        if np.isfinite(program_leverage):
-            ax.axvline(
-                program_leverage,
-                color=REFERENCE_COLOR,
-                linestyle="--",
-                linewidth=1,
-                gid="reference",
-            )
-            ax.annotate(
-                label("program_reference", style.lang, value=leverage_text(program_leverage)),
-                xy=(program_leverage, 1.0),
-                xycoords=("data", "axes fraction"),
-                xytext=(3, 2),
-                textcoords="offset points",
-                ha="left",
-                va="bottom",
-                fontsize=7.5,
-            )
-        # Room above the plot for the reference line's label.
-        _title(ax, label("chart_leverage", style.lang), pad=16)
-        n_note = label("no_leverage", style.lang, n=n_missing) if n_missing else ""
-        _note(ax, [label("leverage_note", style.lang), _top_note(shown, top, style), n_note])
-        return _finish(ax, style)
+    # Room above the plot for the reference line's label.
+    _title(ax, label("chart_leverage", style.lang), pad=16)
+    n_note = label("no_leverage", style.lang, n=n_missing) if n_missing else ""
+    _note(ax, [label("leverage_note", style.lang), _top_note(shown, style), n_note])
+    return _finish(ax, style)
 
 
 def execution(
@@ -388,60 +367,59 @@ def execution(
 ) -> Axes:
     """Return the Axes with each project's execution rate (actual ÷ budget) and 100% marked.
 
-    projects is Measures.projects; the rate compares self_raised_actual with the
-    self-raised budget. Only projects with an actual figure are drawn; a note says how many
-    have none. Beyond the top N by special fund the rest are one bar (a ratio of sums).
+    projects is Measures.projects (or charts.execution of it); the rate compares
+    self_raised_actual with the self-raised budget. Only projects with an actual figure
+    are drawn; a note says how many have none. Beyond the top N by special fund the rest
+    are one bar (a ratio of sums).
     """
-    with theme.chart_style(lang) as style:
-        reported = projects[projects["self_raised_actual"].notna()]
-        n_missing = len(projects) - len(reported)
-        missing_note = label("no_actuals", style.lang, n=n_missing) if n_missing else ""
-        if reported.empty:
-            ax = _axes(ax, 1)
-            ax.set_axis_off()
-            ax.text(
-                0.5,
-                0.5,
-                label("none_with_actuals", style.lang),
-                ha="center",
-                va="center",
-                transform=ax.transAxes,
-            )
-            _title(ax, label("chart_execution", style.lang))
-            _note(ax, [missing_note])
-            return _finish(ax, style)
-        shown = top_projects(reported, top)
-        actual, budget = shown["self_raised_actual"].to_numpy(), shown["self_raised"].to_numpy()
-        rate = ratio(fen(actual), fen(budget))
-        names = _project_names(shown, style)
-        ax = _axes(ax, len(shown))
-        y = _rows(ax, names)
-        bars = ax.barh(
-            y,
-            np.nan_to_num(rate),
-            height=0.65,
-            color=SELF_RAISED_COLOR,
-            label=label("execution_rate", style.lang),
+    style = theme.chart_style(lang)
+    shown = charts.execution(projects, top)
+    n_missing = shown.attrs["not_reported"]
+    missing_note = label("no_actuals", style.lang, n=n_missing) if n_missing else ""
+    if shown.empty:
+        ax = _axes(ax, 1)
+        ax.set_axis_off()
+        ax.text(
+            0.5,
+            0.5,
+            label("none_with_actuals", style.lang),
+            ha="center",
+            va="center",
+            transform=ax.transAxes,
+            fontsize=9,
         )
-        texts = [
-            label(
-                "execution_amounts", style.lang, rate=percent_text(r), actual=wan(a), budget=wan(b)
-            )
-            for r, a, b in zip(rate, actual, budget, strict=True)
-        ]
-        ax.bar_label(bars, labels=texts, padding=3, fontsize=7.5, bbox=_ON_LINE)
-        ax.axvline(1.0, color=REFERENCE_COLOR, linestyle="--", linewidth=1, gid="reference")
-        ax.annotate(
-            label("execution_full", style.lang),
-            xy=(1.0, 1.0),
-            xycoords=("data", "axes fraction"),
-            xytext=(3, 2),
-            textcoords="offset points",
-            fontsize=7.5,
-        )
-        ax.xaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
-        ax.set_xlim(0, max(1.25, float(np.nanmax(rate, initial=0.0)) * 1.6))
-        ax.set_xlabel(label("execution_axis", style.lang))
-        _title(ax, label("chart_execution", style.lang), pad=16)
-        _note(ax, [_unit_label(style), missing_note, _top_note(shown, top, style)])
+        _title(ax, label("chart_execution", style.lang))
+        _note(ax, [missing_note])
         return _finish(ax, style)
+    rate = shown["execution_rate"].to_numpy()
+    actual, budget = shown["self_raised_actual"].to_numpy(), shown["self_raised"].to_numpy()
+    names = _project_names(shown, style)
+    ax = _axes(ax, len(shown))
+    y = _rows(ax, names)
+    bars = ax.barh(
+        y,
+        np.nan_to_num(rate),
+        height=0.65,
+        color=SELF_RAISED_COLOR,
+        label=label("execution_rate", style.lang),
+    )
+    texts = [
+        label("execution_amounts", style.lang, rate=percent_text(r), actual=wan(a), budget=wan(b))
+        for r, a, b in zip(rate, actual, budget, strict=True)
+    ]
+    ax.bar_label(bars, labels=texts, padding=3, fontsize=7.5, bbox=_ON_LINE)
+    ax.axvline(1.0, color=REFERENCE_COLOR, linestyle="--", linewidth=1, gid="reference")
+    ax.annotate(
+        label("execution_full", style.lang),
+        xy=(1.0, 1.0),
+        xycoords=("data", "axes fraction"),
+        xytext=(3, 2),
+        textcoords="offset points",
+        fontsize=7.5,
+    )
+    _percent_axis(ax.xaxis)
+    ax.set_xlim(0, max(1.25, float(np.nanmax(rate, initial=0.0)) * 1.6))
+    ax.set_xlabel(label("execution_axis", style.lang))
+    _title(ax, label("chart_execution", style.lang), pad=16)
+    _note(ax, [_unit_label(style), missing_note, _top_note(shown, style)])
+    return _finish(ax, style)

@@ -9,14 +9,11 @@ from matplotlib.path import Path as BezierPath
 
 from analysis.draw import theme
 from analysis.draw._style import (
-    FUNDING_COLORS,
     PROJECT_NODE_COLOR,
     UNALLOCATED_HATCH,
     _axes,
-    _check_level,
     _detail_colors,
     _detail_names,
-    _detail_order,
     _finish,
     _note,
     _project_names,
@@ -24,15 +21,12 @@ from analysis.draw._style import (
     _top_note,
     _unit_label,
 )
-from analysis.measure.measures import Measures, exact_sum
-from analysis.measure.top import top_projects
+from analysis.draw.theme import FUNDING_COLORS
+from analysis.measure import charts
+from analysis.measure.measures import Measures
 from analysis.words.formats import wan
 from analysis.words.labels import label
-from analysis.words.vocabulary import (
-    UNALLOCATED,
-)
-
-# --- funding flow -------------------------------------------------------------------------
+from analysis.words.vocabulary import UNALLOCATED
 
 
 def funding_flow(
@@ -46,64 +40,43 @@ def funding_flow(
     """Return the Axes with a Sankey diagram: funding source → project → category (or group).
 
     categories is Measures.categories (or Measures.groups with level="group"), or the
-    Measures themselves, from which the table for level is taken. A Sankey
-    rather than a treemap: a treemap shows one hierarchy, but the question here is two
-    splits in a row, where each project's money comes from and where it goes, and ribbons
-    show both at once. It reads well for the seed's four projects; for hundreds or
+    Measures themselves, from which the table for level is taken, or charts.flow of them.
+    A Sankey rather than a treemap: a treemap shows one hierarchy, but the question here is
+    two splits in a row, where each project's money comes from and where it goes, and
+    ribbons show both at once. It reads well for the seed's four projects; for hundreds or
     thousands the top N by special fund keep their own node and the rest are one
     其他 N 个项目 node, so the middle column never has more than top + 1 nodes. Band widths
-    are to scale; nodes are labelled with their amounts in 万元.
+    are to scale; nodes are labelled with their amounts in 万元. Negative or zero amounts
+    have no band; a note counts them.
     """
-    level = _check_level(level)
     if isinstance(categories, Measures):
+        charts.check_level(level)
         categories = categories.categories if level == "category" else categories.groups
-    with theme.chart_style(lang) as style:
-        shown = top_projects(categories, top, detail=level)
-        projects = shown.drop_duplicates("project_id")["project_id"].tolist()
-        codes = _detail_order(shown[level], level)
-        sources = list(FUNDING_COLORS)
-        per_project = exact_sum(shown, ["project_id"], sources).set_index("project_id")
-        per_detail = exact_sum(shown, [level], ["total"]).set_index(level)["total"]
-
-        # One table of links for both stages: sources → projects, projects → details.
-        inflow = per_project.reindex(projects)[sources].stack().rename("value").reset_index()
-        inflow.columns = ["dst", "src", "value"]
-        inflow = inflow.sort_values("src", key=lambda s: s.map(sources.index), kind="stable")
-        outflow = shown.assign(src=shown["project_id"], dst=shown[level], value=shown["total"])
-        outflow = outflow.sort_values(
-            "dst", key=lambda s: s.map({c: i for i, c in enumerate(codes)}), kind="stable"
-        )
-        nodes = pd.concat(
-            [
-                pd.DataFrame(
-                    {"column": 0, "key": sources, "value": per_project[sources].sum().to_numpy()}
-                ),
-                pd.DataFrame(
-                    {
-                        "column": 1,
-                        "key": projects,
-                        "value": per_project.reindex(projects)[sources].sum(axis=1).to_numpy(),
-                    }
-                ),
-                pd.DataFrame(
-                    {"column": 2, "key": codes, "value": per_detail.reindex(codes).to_numpy()}
-                ),
-            ],
-            ignore_index=True,
-        )
-        nodes = nodes[nodes["value"] > 0].reset_index(drop=True)
-
-        project_names = _project_names(shown.drop_duplicates("project_id"), style)
-        names = dict(zip(projects, project_names, strict=True))
-        names.update(zip(codes, _detail_names(codes, level, style), strict=True))
-        names.update({k: label(k, style.lang) for k in sources})
-        colors = dict(zip(codes, _detail_colors(codes, level), strict=True)) | FUNDING_COLORS
-        ax = _axes(ax, int(nodes.groupby("column").size().max()), width=10.0, per_row=0.4)
-        _draw_sankey(ax, nodes, [inflow, outflow], names, colors)
-        key = "chart_flow" if level == "category" else "chart_flow_group"
-        _title(ax, label(key, style.lang))
-        _note(ax, [_unit_label(style), _top_note(shown, top, style)])
-        return _finish(ax, style)
+    style = theme.chart_style(lang)
+    table = charts.flow(categories, level, top)
+    level = table.attrs["level"]
+    nodes = table[table["part"].eq("node")]
+    links = table[table["part"].eq("link")].rename(columns={"key": "src", "target": "dst"})
+    projects = nodes[nodes["column"].eq(1)].rename(columns={"key": "project_id"})
+    codes = nodes.loc[nodes["column"].eq(2), "key"].tolist()
+    names = dict(zip(projects["project_id"], _project_names(projects, style), strict=True))
+    names.update(zip(codes, _detail_names(codes, level, style), strict=True))
+    names.update({k: label(k, style.lang) for k in FUNDING_COLORS})
+    colors = dict(zip(codes, _detail_colors(codes, level), strict=True)) | FUNDING_COLORS
+    tallest = int(nodes.groupby("column").size().max()) if len(nodes) else 1
+    ax = _axes(ax, tallest, width=10.0, per_row=0.4)
+    if nodes.empty:
+        ax.set_axis_off()
+        ax.text(0.5, 0.5, label("no_money", style.lang), ha="center", va="center", fontsize=9)
+    else:
+        stages = [links[links["column"].eq(stage)] for stage in (0, 1)]
+        _draw_sankey(ax, nodes, stages, names, colors)
+    key = "chart_flow" if level == "category" else "chart_flow_group"
+    _title(ax, label(key, style.lang))
+    left_out = table.attrs.get("left_out", 0)
+    left_out_note = label("flow_left_out", style.lang, n=left_out) if left_out else ""
+    _note(ax, [_unit_label(style), _top_note(projects, style), left_out_note])
+    return _finish(ax, style)
 
 
 NODE_WIDTH = 0.05

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
-import matplotlib.pyplot as plt
+import matplotlib
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
@@ -25,12 +26,29 @@ def save(fig: Figure | Axes, stem: str | Path) -> list[Path]:
     stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     png, svg = stem.parent / f"{stem.name}.png", stem.parent / f"{stem.name}.svg"
-    rc = {"svg.hashsalt": SVG_SALT, "svg.fonttype": "path", "savefig.bbox": "standard"}
-    with plt.rc_context(rc):
-        # Constrained layout already fits every artist inside the figure (a test holds each
-        # chart to that), so the whole figure is saved: no tight box to measure per file.
+    # Constrained layout already fits every artist inside the figure (a test holds each
+    # chart to that), so the whole figure is saved: no tight box to measure per file.
+    settings = {"svg.hashsalt": SVG_SALT, "svg.fonttype": "path", "savefig.bbox": "standard"}
+    with _only(**settings):
         figure.savefig(png, dpi=PNG_DPI, metadata={"Software": None})
         # The layout is final now; the SVG need not run the layout engine again.
         figure.set_layout_engine("none")
         figure.savefig(svg, metadata={"Date": None})
     return [png, svg]
+
+
+@contextlib.contextmanager
+def _only(**settings):
+    """Set a few of matplotlib's settings, and only those, for the time of the block.
+
+    The SVG writer reads its id salt and font handling from rcParams alone, and savefig its
+    bounding box where none is given. Unlike
+    plt.rc_context, which puts every setting back as it found it (undoing, for one, the
+    interactive mode a kernel turns on as pyplot is first imported), only these change.
+    """
+    before = {key: matplotlib.rcParams[key] for key in settings}
+    matplotlib.rcParams.update(settings)
+    try:
+        yield
+    finally:
+        matplotlib.rcParams.update(before)

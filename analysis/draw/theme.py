@@ -1,10 +1,15 @@
-"""Which font draws the charts' Chinese, and the chart style that uses it.
+"""The house style: which font draws the charts' Chinese, the colours, and `set_theme`.
 
 Matplotlib's default font has no Chinese glyphs: a chart labelled in Chinese without a
 CJK font shows empty boxes. So the charts ask this module for the effective language:
 Chinese where a CJK font is installed, English (with one warning naming what to install)
-where none is. Nothing here changes matplotlib's global settings; `chart_style` applies the
-style inside `plt.rc_context` for the time a chart is being built.
+where none is.
+
+The library's charts change no global state: they set fonts, sizes and spines on the
+artists they make (analysis.draw._style), never in matplotlib's rcParams, so interactive
+mode, rcParams and pandas options are as the user left them. `set_theme()` is the one call
+that does change them, on purpose: it gives the user's own matplotlib, pandas and seaborn
+charts the house style and a CJK font, as seaborn's `set_theme` does for its own.
 """
 
 from __future__ import annotations
@@ -12,14 +17,11 @@ from __future__ import annotations
 import contextlib
 import sys
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import matplotlib.pyplot as plt
-from matplotlib import font_manager
+from matplotlib import colormaps, font_manager
 
 from analysis.words.labels import check_lang
 
@@ -60,9 +62,23 @@ INSTALL_HINT = (
     "cache (`rm -rf ~/.cache/matplotlib`)."
 )
 
-# Settings every chart shares. `axes.unicode_minus` is off because some CJK fonts
-# (SimHei among them) lack U+2212 MINUS SIGN; the ASCII hyphen-minus is in every font.
-# SVG text is written as paths so a reader's machine needs no CJK font to see it.
+# Okabe & Ito's palette, made to be told apart with every common colour-vision deficiency.
+SPECIAL_COLOR = "#0072B2"
+SELF_RAISED_COLOR = "#E69F00"
+FUNDING_COLORS = {"special": SPECIAL_COLOR, "self_raised": SELF_RAISED_COLOR}
+# The rest of Okabe & Ito's colours, for the user's own charts after set_theme().
+PALETTE = (SPECIAL_COLOR, SELF_RAISED_COLOR, "#009E73", "#CC79A7", "#D55E00", "#56B4E9",
+           "#F0E442", "#000000")  # fmt: skip
+# Shares from white (none) to dark blue (all): one hue, so order reads without colour vision;
+# blank cells (no line in that category) stay white.
+SHARE_CMAP = colormaps["Blues"].with_extremes(bad="white")
+REFERENCE_COLOR = "#222222"
+
+# The sizes and settings every chart shares, as rcParams: the library's charts apply them
+# to their own artists, set_theme() to matplotlib's defaults. `axes.unicode_minus` is off
+# because some CJK fonts (SimHei among them) lack U+2212 MINUS SIGN; the ASCII
+# hyphen-minus is in every font. SVG text is written as paths so a reader's machine needs
+# no CJK font to see it.
 BASE_RC: dict[str, object] = {
     "axes.unicode_minus": False,
     "svg.fonttype": "path",
@@ -166,9 +182,25 @@ class ChartStyle:
         return {**BASE_RC, "font.family": list(self.family)}
 
 
-@contextmanager
-def chart_style(lang: str = "zh") -> Iterator[ChartStyle]:
-    """Yield the ChartStyle for lang, with its rcParams in force inside the block."""
-    style = ChartStyle(chart_lang(lang), font_family())
-    with plt.rc_context(style.rc()):
-        yield style
+def chart_style(lang: str = "zh") -> ChartStyle:
+    """Return the language and fonts a chart asked for in lang is drawn with."""
+    return ChartStyle(chart_lang(lang), font_family())
+
+
+def set_theme(lang: str = "zh", *, context: str = "notebook", **seaborn_options) -> ChartStyle:
+    """Give the user's own matplotlib, pandas and seaborn charts the house style.
+
+    Sets seaborn's theme (``seaborn.set_theme``: ``context`` and any of its options), the
+    house palette (special fund blue, self-raised orange, then Okabe & Ito's colours), the
+    sizes of the library's charts and a CJK font, so Chinese labels draw as text, not
+    boxes. This changes matplotlib's global settings, as seaborn's own set_theme does;
+    the library's charts never do. Returns the style: ``style.lang`` is 'en' where no CJK
+    font is installed (CJKFontMissingWarning says what to install).
+    """
+    import seaborn as sns
+
+    style = chart_style(lang)
+    options = {"style": "ticks", "palette": list(PALETTE), **seaborn_options}
+    rc = {**style.rc(), **options.pop("rc", {})}
+    sns.set_theme(context=context, rc=rc, **options)
+    return style

@@ -27,9 +27,9 @@ from analysis._parallel import together
 from analysis.check._facts import Facts
 from analysis.read.keys import numbered, one_piece, spread
 from analysis.read.load import Dataset
+from analysis.words.registry import FUNDING
 from analysis.words.vocabulary import FEN_PER_WAN, GROUPS, UNALLOCATED, UNKNOWN_GROUP, fen
 
-AMOUNTS = ["special", "self_raised", "total"]
 PROJECT_KEYS = ["project_id", "organization", "program", "year"]
 
 
@@ -152,7 +152,7 @@ def _projects(ds: Facts) -> pd.DataFrame:
                 "program",
                 "organization",
                 "title",
-                *AMOUNTS,
+                *FUNDING,
                 "self_raised_actual",
             ]
         ]
@@ -362,7 +362,7 @@ def _totals(projects: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
         # Execution compares actual with budget only where an actual figure exists.
         self_raised_budget_reported=projects["self_raised"].where(reported),
     )
-    summed = exact_sum(table, keys, [*AMOUNTS, "self_raised_actual", "self_raised_budget_reported"])
+    summed = exact_sum(table, keys, [*FUNDING, "self_raised_actual", "self_raised_budget_reported"])
     counts = (
         projects.groupby(keys, sort=False, dropna=False).size().rename("n_projects").reset_index()
     )
@@ -373,4 +373,4 @@ def _totals(projects: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     )
     ratios = ["special_share", "self_raised_share", "leverage", "multiplier"]
     execution = ["self_raised_actual", "self_raised_budget_reported", "execution_rate"]
-    return summed[[*keys, "n_projects", *AMOUNTS, *ratios, *execution]]
+    return summed[[*keys, "n_projects", *FUNDING, *ratios, *execution]]

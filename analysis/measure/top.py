@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 
 from analysis.measure.measures import exact_sum
+from analysis.words.registry import kind
 
 # The project_id of the one bar that stands for every project outside the top N.
 OTHERS = "__others__"
-AMOUNT_COLUMNS = ("special", "self_raised", "total", "self_raised_actual")
 
 # --- the one aggregation every project-level chart uses ---------------------------------
 
@@ -22,14 +22,14 @@ def top_projects(
     table is one row per project (Measures.projects) or per project × detail
     (Measures.categories with detail="category" or "group", Measures.groups with "group").
     The result keeps project_id, organization, the detail column and the amount columns
-    present (special, self_raised, total, self_raised_actual), summed in whole 分, plus
+    present (those of kind "amount" in the registry), summed in whole 分, plus
     n_projects; the summed row has project_id OTHERS and comes last, the others are ordered
     by special fund, largest first. top=None, or at most top + 1 projects, keeps them all
     (one "other" project would hide a name for nothing).
     """
     if top is not None and top < 1:
         raise ValueError(f"top must be a positive number of projects or None, not {top!r}")
-    amounts = [c for c in AMOUNT_COLUMNS if c in table.columns]
+    amounts = [c for c in table.columns if kind(c) == "amount"]
     special = exact_sum(table, ["project_id"], ["special"])
     order = special.sort_values("special", ascending=False, kind="stable")["project_id"]
     kept = order if top is None or len(order) <= top + 1 else order.iloc[:top]

@@ -278,8 +278,36 @@ def select(ds: Dataset, program: str | None = None, year: int | None = None) -> 
     if year is not None:
         keep &= ds.projects["year"].eq(year)
         declared &= ds.programs["year"].eq(year)
+    if not keep.any():
+        raise _nothing_matches(ds, program, year)
     projects = ds.projects[keep].reset_index(drop=True)
     own, theirs = id_codes(projects["project_id"], ds.lines["project_id"])
     lines = ds.lines[theirs < len(first_rows(own))].reset_index(drop=True)  # isin, faster
     programs = ds.programs[declared].reset_index(drop=True)
     return Dataset(projects, lines, programs, ds.categories, ds.source, ds.files)
+
+
+def _nothing_matches(ds: Dataset, program: str | None, year: int | None) -> InputError:
+    """Return the error for a filter no project matches, naming what the data holds."""
+    projects = ds.projects
+    if program is not None and not projects["program"].eq(program).any():
+        column, found, held = "program", program, projects["program"]
+    elif year is not None and not projects["year"].eq(year).any():
+        column, found, held = "year", year, projects["year"]
+    else:  # each matches some projects, but not the same ones
+        column, found = "program, year", f"{program} {year}"
+        held = projects["program"] + " " + projects["year"].astype(str)
+    return InputError(
+        "no_match",
+        ds.files.get("projects", ds.source),
+        column=column,
+        expected=f"one of {listed(held)}",
+        found=found,
+    )
+
+
+def listed(values: pd.Series, most: int = 10) -> str:
+    """Return the distinct values as a short list for a message (sorted, at most `most`)."""
+    distinct_values = sorted(set(values.dropna().astype(str)))
+    shown = ", ".join(distinct_values[:most])
+    return shown + (f" … ({len(distinct_values)} in all)" if len(distinct_values) > most else "")

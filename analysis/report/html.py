@@ -14,11 +14,13 @@ def _html_exporter():
     return HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
 
 
-def export_html(notebook: Path, html: Path) -> Path:
-    """Write the executed notebook as HTML without input cells (for officials)."""
+def export_html(notebook, html: Path) -> Path:
+    """Write the executed notebook (a NotebookNode or its path) as HTML without input cells."""
     import nbformat
 
-    body, _ = _html_exporter().from_notebook_node(nbformat.read(notebook, as_version=4))
+    if isinstance(notebook, str | Path):
+        notebook = nbformat.read(notebook, as_version=4)
+    body, _ = _html_exporter().from_notebook_node(notebook)
     html.parent.mkdir(parents=True, exist_ok=True)
     html.write_text(body, encoding="utf-8")
     return html

@@ -39,15 +39,31 @@ class Outcome:
 
 
 def record_outputs(outcome: Outcome, build: Path) -> Outcome:
-    """Export the executed notebook to HTML and list every file it left, in the Outcome."""
+    """Export the executed notebook to HTML and list every file it left, in the Outcome.
+
+    The figures a notebook saved are named in its outputs' metadata (Analysis.chart puts
+    them there), so each notebook's record lists exactly the files it wrote.
+    """
+    import nbformat
+
     notebook = build / "notebooks" / f"{outcome.name}.ipynb"
-    if notebook.exists():
-        outcome.outputs.append(notebook.relative_to(build).as_posix())
-        html = export_html(notebook, build / "html" / f"{outcome.name}.html")
-        outcome.outputs.append(html.relative_to(build).as_posix())
-    figures = sorted((build / "figures").glob(f"{outcome.name}-*"))
-    outcome.outputs += [f.relative_to(build).as_posix() for f in figures]
+    if not notebook.exists():
+        return outcome
+    executed = nbformat.read(notebook, as_version=4)
+    outcome.outputs.append(notebook.relative_to(build).as_posix())
+    html = export_html(executed, build / "html" / f"{outcome.name}.html")
+    outcome.outputs.append(html.relative_to(build).as_posix())
+    outcome.outputs += [f for f in saved_files(executed) if (build / f).is_file()]
     return outcome
+
+
+def saved_files(notebook) -> list[str]:
+    """Return the files an executed notebook's charts were saved as (relative paths)."""
+    files = []
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            files += output.get("metadata", {}).get("fund-analysis", {}).get("files", [])
+    return files
 
 
 # --- the record ----------------------------------------------------------------------

@@ -20,8 +20,9 @@ from openpyxl.styles import Font
 
 from analysis.measure.measures import Measures
 from analysis.read.keys import one_piece
-from analysis.words.formats import PEOPLE_COLUMNS, column_kind, for_people
-from analysis.words.labels import LABELS, label
+from analysis.words import registry
+from analysis.words.formats import PEOPLE_COLUMNS, column_header, for_people
+from analysis.words.labels import label
 
 # file stem -> (sheet name zh, sheet name en)
 SHEETS: dict[str, tuple[str, str]] = {
@@ -33,15 +34,6 @@ SHEETS: dict[str, tuple[str, str]] = {
     "years": ("年度", "Years"),
     "reconciliation": ("核对", "Reconciliation"),
     "findings": ("数据质量", "Data quality"),
-}
-
-# present.column_kind -> Excel number format: the look of present's text, as numbers.
-_FORMATS = {
-    "amount": "#,##0.00",
-    "tolerance": "#,##0.000",
-    "percent": "0.0%",
-    "leverage": '"1 : "#,##0.00',
-    "ratio": "0.00",
 }
 
 
@@ -151,7 +143,8 @@ def _csv_quoted(text: pa.Array) -> pa.Array:
 
 
 def _number_format(column: str) -> str | None:
-    return _FORMATS.get(column_kind(column))
+    found = registry.column(column)
+    return None if found is None else found.excel_format
 
 
 def write_workbook(
@@ -173,7 +166,7 @@ def write_workbook(
         header = []
         for column in columns:
             key = "message" if column.startswith("message_") else column
-            cell = WriteOnlyCell(sheet, value=label(key, lang) if key in LABELS else column)
+            cell = WriteOnlyCell(sheet, value=column_header(key, lang))
             cell.font = Font(bold=True)
             header.append(cell)
         sheet.append(header)

@@ -1,7 +1,8 @@
 """Tables for people: 万元 with 2 decimals and thousands separators, 1 : x, labels in one language.
 
-Programs get plain numbers (CSV and JSON at full precision); people get the strings
-made here, in the CLI's table format, in the notebooks and in the Excel summary.
+Programs get plain numbers (CSV and JSON at full precision); people get the strings made
+here, from each column's kind in the registry (analysis.words.registry): in the CLI's
+table format, in the notebooks and in the Excel summary.
 """
 
 from __future__ import annotations
@@ -11,33 +12,8 @@ import unicodedata
 
 import pandas as pd
 
-from analysis.words.labels import LABELS, category_names, group_names, label
-
-AMOUNT_COLUMNS = frozenset(
-    {
-        "special",
-        "self_raised",
-        "total",
-        "self_raised_actual",
-        "self_raised_budget_reported",
-        "declared_special",
-        "value",
-        "expected",
-        "declared",
-        "summed",
-        "difference",
-    }
-)
-PERCENT_COLUMNS = frozenset(
-    {
-        "special_share",
-        "self_raised_share",
-        "category_share",
-        "special_coverage",
-        "special_split",
-        "execution_rate",
-    }
-)
+from analysis.words.labels import category_names, group_names, has_label, label
+from analysis.words.registry import COLUMNS, PYTHON_FORMATS, kind
 
 _CATEGORY = ["category", "group", "total", "special", "self_raised", "category_share",
              "special_coverage", "special_split"]  # fmt: skip
@@ -56,82 +32,88 @@ PEOPLE_COLUMNS: dict[str, list[str]] = {
     "years": ["year", *_TOTALS],
 }  # fmt: skip
 
+MISSING = "—"  # a figure nobody gave, in a table for people
 
-def _missing(value: object) -> bool:
+
+def missing(value: object) -> bool:
+    """Return whether a cell holds no figure (None, NA or NaN)."""
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def shown(value: object, of_kind: str, blank: str = "") -> str:
+    """Return a figure as people read it, by its kind in the registry (blank when missing)."""
+    if missing(value):
+        return blank
+    try:
+        return PYTHON_FORMATS[of_kind].format(float(value))
+    except (TypeError, ValueError):  # text where a figure belongs: shown as it is
+        return str(value)
 
 
 def wan(value: object) -> str:
     """Return an amount in 万元 as people read it: '1,234.50'; blank when unknown."""
-    return "" if _missing(value) else f"{float(value):,.2f}"
+    return shown(value, "amount")
 
 
 def percent(value: object) -> str:
     """Return a share as a percentage with one decimal: '21.7%'."""
-    return "" if _missing(value) else f"{float(value):.1%}"
+    return shown(value, "share")
 
 
 def leverage(value: object) -> str:
     """Return leverage as '1 : 3.62' (company yuan per special-fund yuan)."""
-    return "" if _missing(value) else f"1 : {float(value):,.2f}"
+    return shown(value, "leverage")
 
 
 def multiplier(value: object) -> str:
     """Return the multiplier with two decimals: '4.62'."""
-    return "" if _missing(value) else f"{float(value):,.2f}"
+    return shown(value, "ratio")
 
 
 def tolerance(value: object) -> str:
     """Return a reconciliation tolerance in 万元 with three decimals (it is n × 0.005)."""
-    return "" if _missing(value) else f"{float(value):,.3f}"
+    return shown(value, "tolerance")
 
 
-def column_kind(column: str) -> str | None:
-    """Return how a column's numbers are shown: amount, tolerance, percent, leverage, ratio."""
-    if column in AMOUNT_COLUMNS:
-        return "amount"
-    if column in PERCENT_COLUMNS:
-        return "percent"
-    return {"tolerance": "tolerance", "leverage": "leverage", "multiplier": "ratio"}.get(column)
+def column_header(column: str, lang: str = "zh") -> str:
+    """Return a column's header for people (the name itself for a column of no registry)."""
+    return label(column, lang) if has_label(column) else str(column)
 
 
-# kind -> the text people read (the Excel summary keeps numbers, with the same look).
-_FORMATTERS = {
-    "amount": wan,
-    "tolerance": tolerance,
-    "percent": percent,
-    "leverage": leverage,
-    "ratio": multiplier,
-}
-
-
-def _shown(column: str):
-    return _FORMATTERS.get(column_kind(column))
+def numeric(column: str) -> bool:
+    """Return whether people read the column's cells as figures (aligned right)."""
+    return kind(column) in PYTHON_FORMATS
 
 
 def for_people(
     table: pd.DataFrame, lang: str = "zh", categories: pd.DataFrame | None = None
 ) -> pd.DataFrame:
-    """Return the table as text for people: formatted figures, named categories, headers in lang."""
-    shown = pd.DataFrame(index=table.index)
-    for column in table.columns:
-        values = table[column]
-        if column == "category":
-            shown[column] = category_names(values, lang, categories)
-        elif column == "group":
-            shown[column] = group_names(values, lang)
-        elif column in ("severity", "level", "figure"):
-            shown[column] = values.map(lambda s: label(s, lang) if s in LABELS else s)
-        elif column == "derived":
-            shown[column] = values.map(lambda d: label(f"derived_{d}", lang) if d else "")
-        elif column == "ok":
-            shown[column] = values.map(lambda ok: label("yes" if ok else "no", lang))
-        elif (fmt := _shown(column)) is not None:
-            shown[column] = values.map(fmt)
+    """Return the table as text for people: formatted figures, named codes, headers in lang."""
+    out = pd.DataFrame(index=table.index)
+    for name in table.columns:
+        values = table[name]
+        column_kind = kind(name)
+        if column_kind == "category":
+            out[name] = category_names(values, lang, categories)
+        elif column_kind == "group":
+            out[name] = group_names(values, lang)
+        elif column_kind == "word":
+            out[name] = values.map(lambda word, n=name: _word(n, word, lang))
+        elif column_kind in PYTHON_FORMATS:
+            out[name] = values.map(lambda v, k=column_kind: shown(v, k))
         else:
-            shown[column] = values.astype("object").where(values.notna(), "")
-    headers = [label(c, lang) if c in LABELS else c for c in table.columns]
-    return shown.set_axis(headers, axis=1)
+            out[name] = values.astype("object").where(values.notna(), "")
+    return out.set_axis([column_header(c, lang) for c in table.columns], axis=1)
+
+
+def _word(column: str, value: object, lang: str) -> str:
+    """Return a coded cell as the word it stands for (severity, level, figure, ok, derived)."""
+    if column == "ok":
+        return label("yes" if value else "no", lang)
+    if missing(value) or value == "":
+        return ""
+    key = f"derived_{value}" if column == "derived" else str(value)
+    return label(key, lang) if has_label(key) else str(value)
 
 
 def _width(text: str) -> int:
@@ -161,10 +143,13 @@ def people_text(
     table: pd.DataFrame, lang: str = "zh", categories: pd.DataFrame | None = None
 ) -> str:
     """Return the table formatted for people as aligned text, with its unit line on top."""
-    shown = for_people(table, lang, categories)
-    numeric = {
-        label(c, lang)
+    people = for_people(table, lang, categories)
+    right = {
+        column_header(c, lang)
         for c in table.columns
-        if _shown(c) is not None or pd.api.types.is_numeric_dtype(table[c])
+        if numeric(c) or pd.api.types.is_numeric_dtype(table[c])
     }
-    return label("unit_wan", lang) + "\n" + text_table(shown, numeric)
+    return label("unit_wan", lang) + "\n" + text_table(people, right)
+
+
+__all__ = ["COLUMNS", "PEOPLE_COLUMNS", "for_people", "people_text", "text_table"]

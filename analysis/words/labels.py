@@ -1,13 +1,16 @@
 """Every word a person reads, in Chinese and English, from one dictionary.
 
-`label(key, lang)` gives one label; `lang="en"` switches every table header, chart
-label and message at once. Category and group names come from the vocabulary tables.
+`label(key, lang)` gives one label: a column's header from the registry
+(analysis.words.registry), any other word from LABELS; `lang="en"` switches every table
+header, chart label and message at once. Category and group names come from the
+vocabulary tables.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
+from analysis.words.registry import COLUMNS
 from analysis.words.vocabulary import (
     CATEGORIES,
     GROUPS,
@@ -19,57 +22,13 @@ from analysis.words.vocabulary import (
 LANGS = ("zh", "en")
 
 LABELS: dict[str, tuple[str, str]] = {
-    # table columns
-    "project_id": ("项目编号", "Project ID"),
-    "year": ("年度", "Year"),
-    "program": ("计划", "Program"),
-    "organization": ("承担单位", "Organization"),
-    "title": ("项目名称", "Project title"),
-    "special": ("专项资金", "Special fund"),
-    "self_raised": ("自筹资金", "Self-raised"),
-    "total": ("总预算", "Total budget"),
-    "self_raised_actual": ("自筹实际使用", "Self-raised spent"),
-    "self_raised_budget_reported": ("对应自筹预算", "Self-raised budget (reported)"),
-    "special_share": ("专项资金占比", "Special share"),
-    "self_raised_share": ("自筹资金占比", "Self-raised share"),
-    "leverage": ("撬动比", "Leverage"),
-    "multiplier": ("放大倍数", "Multiplier"),
-    "execution_rate": ("预算执行率", "Execution rate"),
-    "n_lines": ("明细行数", "Lines"),
-    "n_projects": ("项目数", "Projects"),
-    "category": ("预算科目", "Category"),
-    "group": ("费用类别", "Cost group"),
-    "category_share": ("占总预算", "Share of budget"),
-    "special_coverage": ("专项覆盖率", "Special coverage"),
-    "special_split": ("占专项资金", "Share of special fund"),
-    "declared_special": ("计划专项总额", "Declared special total"),
-    "unit": ("单位", "Unit"),
-    "note": ("备注", "Note"),
-    # findings
-    "rule": ("规则", "Rule"),
-    "name": ("规则名", "Rule name"),
-    "severity": ("级别", "Severity"),
-    "file": ("文件", "File"),
-    "source_row": ("行号", "Row"),
-    "column": ("列", "Column"),
-    "message": ("说明", "Message"),
+    # words inside tables
     "error": ("错误", "error"),
     "warning": ("警告", "warning"),
     # reconciliation
-    "level": ("层级", "Level"),
-    "key": ("对象", "Item"),
-    "figure": ("核对项", "Figure"),
-    "declared": ("申报数", "Declared"),
-    "summed": ("明细合计", "Sum of parts"),
-    "n_summed": ("合计项数", "Figures summed"),
-    "difference": ("差额", "Difference"),
-    "tolerance": ("容差", "Tolerance"),
-    "ok": ("是否相符", "Reconciles"),
     "yes": ("相符", "yes"),
     "no": ("不符", "NO"),
     "project": ("项目", "Project"),
-    "n_findings": ("发现数", "Findings"),
-    "derived": ("推算项", "Derived"),
     "no_findings": ("未发现问题", "No findings"),
     "derived_total": ("总预算 = 专项资金 + 自筹资金", "total = special + self-raised"),
     "derived_self_raised": ("自筹资金 = 总预算 − 专项资金", "self-raised = total − special"),
@@ -97,7 +56,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "unit_wan_latin": ("单位：万元", "Unit: 10,000 yuan"),
     "chart_funding_split": ("各项目资金来源", "Funding by source, per project"),
     "chart_funding_mix": ("各项目资金来源构成", "Funding mix, per project"),
-    "share_of_total": ("占项目总预算", "Share of the project's budget"),
     "chart_structure_category": ("各项目预算结构（按预算科目）", "Project budgets by category"),
     "chart_structure_group": ("各项目预算结构（按费用类别）", "Project budgets by cost group"),
     "chart_heatmap": (
@@ -146,6 +104,12 @@ LABELS: dict[str, tuple[str, str]] = {
         "“{name}”条形过长，在断开处截断，右端数字为其合计",
         "The bar '{name}' is cut at the break; the figure at its end is its full total",
     ),
+    "flow_sources": ("资金来源", "Source"),
+    "no_money": ("没有可绘制的正数金额", "No positive amounts to draw"),
+    "flow_left_out": (
+        "{n} 笔负数金额无法绘出（见数据质量）",
+        "{n} negative amounts are not drawn (see data quality)",
+    ),
     "top_note": (
         "按专项资金取前 {top} 个项目，其余合并",
         "Top {top} projects by special fund; the rest combined",
@@ -163,9 +127,17 @@ def check_lang(lang: str) -> str:
 
 
 def label(key: str, lang: str = "zh", **fields: object) -> str:
-    """Return the label for key in lang, with any {fields} filled in."""
-    text = LABELS[key][_INDEX[check_lang(lang)]]
+    """Return the label for key in lang (a column's header, or a word), {fields} filled in."""
+    found = LABELS.get(key)
+    if found is None:
+        found = (COLUMNS[key].zh, COLUMNS[key].en)
+    text = found[_INDEX[check_lang(lang)]]
     return text.format(**fields) if fields else text
+
+
+def has_label(key: str) -> bool:
+    """Return whether key is a column or word the dictionary knows."""
+    return key in LABELS or key in COLUMNS
 
 
 def category_names(

@@ -1,0 +1,157 @@
+"""Every column a table of ours can hold: its name, kind, Chinese and English label, format.
+
+One row per column answers every question about it: whether it is money (and so summed in
+whole 分 and shown in 万元 with two decimals), a share (shown as a percentage), leverage
+(1 : x), a count, a code that people read as a name, or text. Adding a measure is one row
+here and one computation in analysis.measure.
+
+Kinds and how people read them:
+    amount      万元, two decimals, thousands separators: 1,234.50
+    share       a fraction shown as a percentage with one decimal: 21.7%
+    leverage    company yuan per special-fund yuan: 1 : 3.62
+    ratio       a plain ratio with two decimals: 4.62
+    tolerance   a reconciliation tolerance in 万元, three decimals: 0.035
+    count       a whole number, thousands separated: 1,200
+    integer     a whole number as it is written: a year (2021), a row number (1234)
+    category    a budget category code, read as its name (设备费)
+    group       a 2021-reform group code, read as its name (业务费)
+    word        a code read as a label of the dictionary (error → 错误)
+    text        text shown as it is
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+KINDS = ("amount", "share", "leverage", "ratio", "tolerance", "count", "integer", "category",
+         "group", "word", "text")  # fmt: skip
+
+# How each numeric kind is written for people (Python) and in a workbook (Excel).
+PYTHON_FORMATS = {
+    "amount": "{:,.2f}",
+    "share": "{:.1%}",
+    "leverage": "1 : {:,.2f}",
+    "ratio": "{:,.2f}",
+    "tolerance": "{:,.3f}",
+    "count": "{:,.0f}",
+    "integer": "{:.0f}",
+}
+EXCEL_FORMATS = {
+    "amount": "#,##0.00",
+    "share": "0.0%",
+    "leverage": '"1 : "#,##0.00',
+    "ratio": "0.00",
+    "tolerance": "#,##0.000",
+    "count": "#,##0",
+    "integer": "0",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: its code name, kind (see KINDS), and its label in Chinese and English."""
+
+    name: str
+    kind: str
+    zh: str
+    en: str
+
+    def label(self, lang: str = "zh") -> str:
+        """Return the column's header in lang ('zh' or 'en')."""
+        return self.zh if lang == "zh" else self.en
+
+    @property
+    def python_format(self) -> str | None:
+        """The format string people read the column's figures in (None: shown as they are)."""
+        return PYTHON_FORMATS.get(self.kind)
+
+    @property
+    def excel_format(self) -> str | None:
+        """The Excel number format of the column's figures (None: text or general)."""
+        return EXCEL_FORMATS.get(self.kind)
+
+
+COLUMNS: dict[str, Column] = {
+    column.name: column
+    for column in (
+        # who and what
+        Column("project_id", "text", "项目编号", "Project ID"),
+        Column("year", "integer", "年度", "Year"),
+        Column("program", "text", "计划", "Program"),
+        Column("organization", "text", "承担单位", "Organization"),
+        Column("title", "text", "项目名称", "Project title"),
+        Column("category", "category", "预算科目", "Category"),
+        Column("group", "group", "费用类别", "Cost group"),
+        Column("unit", "text", "单位", "Unit"),
+        Column("note", "text", "备注", "Note"),
+        # money (万元)
+        Column("special", "amount", "专项资金", "Special fund"),
+        Column("self_raised", "amount", "自筹资金", "Self-raised"),
+        Column("total", "amount", "总预算", "Total budget"),
+        Column("self_raised_actual", "amount", "自筹实际使用", "Self-raised spent"),
+        Column(
+            "self_raised_budget_reported", "amount", "对应自筹预算", "Self-raised budget (reported)"
+        ),
+        Column("declared_special", "amount", "计划专项总额", "Declared special total"),
+        Column("special_total", "amount", "计划专项总额", "Declared special total"),
+        Column("value", "amount", "金额", "Amount"),
+        Column("expected", "amount", "应为", "Expected"),
+        Column("declared", "amount", "申报数", "Declared"),
+        Column("summed", "amount", "明细合计", "Sum of parts"),
+        Column("difference", "amount", "差额", "Difference"),
+        Column("tolerance", "tolerance", "容差", "Tolerance"),
+        # ratios
+        Column("special_share", "share", "专项资金占比", "Special share"),
+        Column("self_raised_share", "share", "自筹资金占比", "Self-raised share"),
+        Column("category_share", "share", "占总预算", "Share of budget"),
+        Column("special_coverage", "share", "专项覆盖率", "Special coverage"),
+        Column("special_split", "share", "占专项资金", "Share of special fund"),
+        Column("execution_rate", "share", "预算执行率", "Execution rate"),
+        Column("share_of_total", "share", "占项目总预算", "Share of the project's budget"),
+        Column("leverage", "leverage", "撬动比", "Leverage"),
+        Column("multiplier", "ratio", "放大倍数", "Multiplier"),
+        # counts
+        Column("n_lines", "count", "明细行数", "Lines"),
+        Column("n_projects", "count", "项目数", "Projects"),
+        Column("n_summed", "count", "合计项数", "Figures summed"),
+        Column("n_findings", "count", "发现数", "Findings"),
+        Column("source_row", "integer", "行号", "Row"),
+        # findings and reconciliation
+        Column("rule", "text", "规则", "Rule"),
+        Column("name", "text", "规则名", "Rule name"),
+        Column("severity", "word", "级别", "Severity"),
+        Column("file", "text", "文件", "File"),
+        Column("column", "text", "列", "Column"),
+        Column("message", "text", "说明", "Message"),
+        Column("message_zh", "text", "说明", "Message (Chinese)"),
+        Column("message_en", "text", "说明（英文）", "Message"),
+        Column("level", "word", "层级", "Level"),
+        Column("key", "text", "对象", "Item"),
+        Column("figure", "word", "核对项", "Figure"),
+        Column("ok", "word", "是否相符", "Reconciles"),
+        Column("derived", "word", "推算项", "Derived"),
+        Column("files", "text", "涉及文件", "Files"),
+        # the nodes of a funding flow
+        Column("stage", "text", "环节", "Stage"),
+        Column("node", "text", "名称", "Name"),
+    )
+}
+
+# The three amounts every level of the measures holds, in the order people read them.
+FUNDING = ("special", "self_raised", "total")
+
+
+def column(name: str) -> Column | None:
+    """Return the registry's row for a column name (None for a column it does not know)."""
+    return COLUMNS.get(name)
+
+
+def kind(name: str) -> str | None:
+    """Return the kind of a column (None for a column the registry does not know)."""
+    found = COLUMNS.get(name)
+    return None if found is None else found.kind
+
+
+def of_kind(*kinds: str) -> frozenset[str]:
+    """Return the names of every column of the given kinds."""
+    return frozenset(c.name for c in COLUMNS.values() if c.kind in kinds)
