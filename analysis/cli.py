@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
+from analysis import __version__
 from analysis.errors import InputError
 from analysis.present import PEOPLE_COLUMNS
 
@@ -53,6 +54,7 @@ def _count_or_all(text: str) -> int | None:
 def build_parser() -> argparse.ArgumentParser:
     """Return the parser for every subcommand."""
     parser = _Parser(prog=PROG, description="专项资金项目预算分析 / special-fund budget analysis")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+import analysis
 from tests.conftest import write_tables
 
 CONSOLE_SCRIPT = Path(sys.executable).with_name("fund-analysis")
@@ -164,3 +165,9 @@ def test_commands_prefer_small_pages_unless_told(given, shown):
         [sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True
     )
     assert result.stdout.split() == shown.split()
+
+
+def test_version_is_the_one_in_analysis_init():
+    result = run("--version")
+    assert result.returncode == 0
+    assert result.stdout == f"fund-analysis {analysis.__version__}\n"
