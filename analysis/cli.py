@@ -12,6 +12,7 @@ import math
 import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from analysis import __version__
 from analysis.errors import InputError
@@ -99,6 +100,14 @@ def build_parser() -> argparse.ArgumentParser:
     rules = commands.add_parser("rules", help="list the data-quality rules")
     rules.add_argument("--format", choices=["table", "csv", "json"], default="table")
     rules.set_defaults(handler=_rules)
+
+    notebooks = commands.add_parser(
+        "notebooks", help="print where the notebooks are, or copy them to edit"
+    )
+    notebooks.add_argument("--copy", metavar="DIR", help="copy the notebooks into this folder")
+    notebooks.add_argument("--force", action="store_true", help="overwrite notebooks in DIR")
+    notebooks.set_defaults(handler=_notebooks)
+
     return parser
 
 
@@ -187,6 +196,36 @@ def _rules(args: argparse.Namespace) -> int:
         _write_json(_records(table))
     else:
         _write_text(text_table(table[["rule", "name", "severity", "files", "message_zh"]]) + "\n")
+    return 0
+
+
+def _notebooks(args: argparse.Namespace) -> int:
+    import shutil
+
+    from analysis.config import NOTEBOOKS_DIR
+
+    if args.copy is None:
+        if args.force:
+            raise InputError("usage", f"{PROG} notebooks", expected="--force goes with --copy")
+        _write_text(f"{NOTEBOOKS_DIR}\n")
+        return 0
+    folder = Path(args.copy)
+    if folder.exists() and not folder.is_dir():
+        raise InputError("bad_value", folder, expected="a folder", found="a file")
+    sources = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
+    targets = [folder / source.name for source in sources]
+    existing = [target for target in targets if target.exists()]
+    if existing and not args.force:  # nothing is copied unless everything can be
+        raise InputError(
+            "bad_value",
+            existing[0],
+            expected="a name not taken (--force overwrites)",
+            found=f"{len(existing)} of the {len(targets)} notebooks already there",
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    for source, target in zip(sources, targets, strict=True):
+        shutil.copyfile(source, target)
+    _write_text("".join(f"{target}\n" for target in targets))
     return 0
 
 

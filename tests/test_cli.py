@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 import analysis
+from analysis.config import NOTEBOOKS_DIR
 from tests.conftest import write_tables
 
 CONSOLE_SCRIPT = Path(sys.executable).with_name("fund-analysis")
@@ -171,3 +172,36 @@ def test_version_is_the_one_in_analysis_init():
     result = run("--version")
     assert result.returncode == 0
     assert result.stdout == f"fund-analysis {analysis.__version__}\n"
+
+
+# --- notebooks to edit or run ---------------------------------------------------------
+
+
+def test_notebooks_prints_the_folder_of_the_notebooks(tmp_path):
+    result = run("notebooks", cwd=tmp_path)
+    assert result.returncode == 0
+    assert Path(result.stdout.strip()) == NOTEBOOKS_DIR
+    assert (NOTEBOOKS_DIR / "overview.ipynb").is_file()
+
+
+def test_notebooks_copy_keeps_a_users_file_unless_forced(tmp_path):
+    names = sorted(p.name for p in NOTEBOOKS_DIR.glob("*.ipynb"))
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "overview.ipynb").write_text("my edits", encoding="utf-8")
+    refused = run("notebooks", "--copy", str(mine))
+    assert_one_line_error(refused, str(mine / "overview.ipynb"), "--force")
+    assert [p.name for p in mine.iterdir()] == ["overview.ipynb"]  # nothing copied
+    assert (mine / "overview.ipynb").read_text(encoding="utf-8") == "my edits"
+    forced = run("notebooks", "--copy", str(mine), "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert forced.stdout.splitlines() == [str(mine / name) for name in names]
+    assert (mine / "overview.ipynb").read_bytes() == (NOTEBOOKS_DIR / "overview.ipynb").read_bytes()
+
+
+def test_notebooks_copy_into_a_new_folder(tmp_path):
+    result = run("notebooks", "--copy", "a/b", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (tmp_path / "a" / "b").iterdir()) == sorted(
+        p.name for p in NOTEBOOKS_DIR.glob("*.ipynb")
+    )
