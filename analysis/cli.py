@@ -108,6 +108,19 @@ def build_parser() -> argparse.ArgumentParser:
     notebooks.add_argument("--force", action="store_true", help="overwrite notebooks in DIR")
     notebooks.set_defaults(handler=_notebooks)
 
+    kernel = commands.add_parser("kernel", help="register a Jupyter kernel on this environment")
+    kernel_actions = kernel.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
+    kernel_actions.required = True
+    install = kernel_actions.add_parser(
+        "install", help="register the kernel (system-wide, or for you alone with --user)"
+    )
+    install.add_argument("--user", action="store_true", help="for the current user only")
+    install.add_argument("--name", default="fund-analysis", help="default: fund-analysis")
+    install.add_argument("--display-name", help="what JupyterLab shows (default: from --name)")
+    install.add_argument(
+        "--force", action="store_true", help="replace a kernel of that name from elsewhere"
+    )
+    install.set_defaults(handler=_kernel_install)
     return parser
 
 
@@ -226,6 +239,17 @@ def _notebooks(args: argparse.Namespace) -> int:
     for source, target in zip(sources, targets, strict=True):
         shutil.copyfile(source, target)
     _write_text("".join(f"{target}\n" for target in targets))
+    return 0
+
+
+def _kernel_install(args: argparse.Namespace) -> int:
+    from analysis.kernel import install
+
+    kernel = install(args.name, user=args.user, display_name=args.display_name, force=args.force)
+    _write_text(
+        f"registered kernel {kernel.name} in {kernel.folder}; JupyterLab shows it as "
+        f'"{kernel.display_name}"; it runs {kernel.python}\n'
+    )
     return 0
 
 
