@@ -26,6 +26,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from analysis import __version__
 from analysis.config import (
     FONT_WARNED_ENV,
     NOTEBOOKS_DIR,
@@ -454,6 +455,7 @@ def run(
         failed = [o for o in outcomes if o.status != "ok"]
         manifest = {
             "status": "failed" if failed else "ok",
+            "fund_analysis_version": __version__,
             "started": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
             "duration_s": round(time.time() - started, 3),
             "command": {"data": data, "out": str(out), "lang": lang, "jobs": workers},
