@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install report test lint lab baseline clean
+.PHONY: install report test lint lab kernel baseline clean
 
 install: $(STAMP)
 
@@ -29,6 +29,10 @@ test: lint
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+# Register a "fund-analysis" kernel on .venv, for your own JupyterLab (wherever installed).
+kernel: $(STAMP)
+	$(BIN)/fund-analysis kernel install --user
 
 # After an intended change: re-execute the notebooks in place, then review `git diff notebooks`.
 baseline: $(STAMP)

@@ -13,6 +13,10 @@ from __future__ import annotations
 
 import importlib
 
+# The one place the version is written: pyproject.toml reads it (dynamic version), and so do
+# `fund-analysis --version` and the manifest of a run.
+__version__ = "0.1.0"
+
 __all__ = ["Analysis", "InputError", "Table", "draw", "open", "set_theme"]
 
 _LAZY = {

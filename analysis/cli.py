@@ -12,7 +12,9 @@ import math
 import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
+from analysis import __version__
 from analysis.errors import InputError
 from analysis.words.formats import PEOPLE_COLUMNS
 
@@ -53,6 +55,7 @@ def _count_or_all(text: str) -> int | None:
 def build_parser() -> argparse.ArgumentParser:
     """Return the parser for every subcommand."""
     parser = _Parser(prog=PROG, description="专项资金项目预算分析 / special-fund budget analysis")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
 
@@ -97,6 +100,27 @@ def build_parser() -> argparse.ArgumentParser:
     rules = commands.add_parser("rules", help="list the data-quality rules")
     rules.add_argument("--format", choices=["table", "csv", "json"], default="table")
     rules.set_defaults(handler=_rules)
+
+    notebooks = commands.add_parser(
+        "notebooks", help="print where the notebooks are, or copy them to edit"
+    )
+    notebooks.add_argument("--copy", metavar="DIR", help="copy the notebooks into this folder")
+    notebooks.add_argument("--force", action="store_true", help="overwrite notebooks in DIR")
+    notebooks.set_defaults(handler=_notebooks)
+
+    kernel = commands.add_parser("kernel", help="register a Jupyter kernel on this environment")
+    kernel_actions = kernel.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
+    kernel_actions.required = True
+    install = kernel_actions.add_parser(
+        "install", help="register the kernel (system-wide, or for you alone with --user)"
+    )
+    install.add_argument("--user", action="store_true", help="for the current user only")
+    install.add_argument("--name", default="fund-analysis", help="default: fund-analysis")
+    install.add_argument("--display-name", help="what JupyterLab shows (default: from --name)")
+    install.add_argument(
+        "--force", action="store_true", help="replace a kernel of that name from elsewhere"
+    )
+    install.set_defaults(handler=_kernel_install)
     return parser
 
 
@@ -202,6 +226,47 @@ def _rules(args: argparse.Namespace) -> int:
         _write_json(_records(table))
     else:
         _write_text(text_table(table[["rule", "name", "severity", "files", "message_zh"]]) + "\n")
+    return 0
+
+
+def _notebooks(args: argparse.Namespace) -> int:
+    import shutil
+
+    from analysis.config import NOTEBOOKS_DIR
+
+    if args.copy is None:
+        if args.force:
+            raise InputError("usage", f"{PROG} notebooks", expected="--force goes with --copy")
+        _write_text(f"{NOTEBOOKS_DIR}\n")
+        return 0
+    folder = Path(args.copy)
+    if folder.exists() and not folder.is_dir():
+        raise InputError("bad_value", folder, expected="a folder", found="a file")
+    sources = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
+    targets = [folder / source.name for source in sources]
+    existing = [target for target in targets if target.exists()]
+    if existing and not args.force:  # nothing is copied unless everything can be
+        raise InputError(
+            "bad_value",
+            existing[0],
+            expected="a name not taken (--force overwrites)",
+            found=f"{len(existing)} of the {len(targets)} notebooks already there",
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    for source, target in zip(sources, targets, strict=True):
+        shutil.copyfile(source, target)
+    _write_text("".join(f"{target}\n" for target in targets))
+    return 0
+
+
+def _kernel_install(args: argparse.Namespace) -> int:
+    from analysis.kernel import install
+
+    kernel = install(args.name, user=args.user, display_name=args.display_name, force=args.force)
+    _write_text(
+        f"registered kernel {kernel.name} in {kernel.folder}; JupyterLab shows it as "
+        f'"{kernel.display_name}"; it runs {kernel.python}\n'
+    )
     return 0
 
 

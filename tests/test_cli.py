@@ -13,15 +13,26 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+import analysis
+from analysis.config import NOTEBOOKS_DIR
+from analysis.kernel import _same_python
 from tests.conftest import write_tables
 
 CONSOLE_SCRIPT = Path(sys.executable).with_name("fund-analysis")
 
 
-def run(*args: str, cwd: Path | None = None, module: bool = True) -> subprocess.CompletedProcess:
+def run(
+    *args: str, cwd: Path | None = None, module: bool = True, **env: str
+) -> subprocess.CompletedProcess:
     command = [sys.executable, "-m", "analysis"] if module else [str(CONSOLE_SCRIPT)]
     return subprocess.run(
-        [*command, *args], capture_output=True, text=True, encoding="utf-8", cwd=cwd, timeout=120
+        [*command, *args],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=cwd,
+        env={**os.environ, **env},
+        timeout=120,
     )
 
 
@@ -164,3 +175,103 @@ def test_commands_prefer_small_pages_unless_told(given, shown):
         [sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True
     )
     assert result.stdout.split() == shown.split()
+
+
+def test_version_is_the_one_in_analysis_init():
+    result = run("--version")
+    assert result.returncode == 0
+    assert result.stdout == f"fund-analysis {analysis.__version__}\n"
+
+
+# --- notebooks and a kernel for JupyterLab ----------------------------------------------
+
+
+def test_notebooks_prints_the_folder_of_the_notebooks(tmp_path):
+    result = run("notebooks", cwd=tmp_path)
+    assert result.returncode == 0
+    assert Path(result.stdout.strip()) == NOTEBOOKS_DIR
+    assert (NOTEBOOKS_DIR / "overview.ipynb").is_file()
+
+
+def test_notebooks_copy_keeps_a_users_file_unless_forced(tmp_path):
+    names = sorted(p.name for p in NOTEBOOKS_DIR.glob("*.ipynb"))
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "overview.ipynb").write_text("my edits", encoding="utf-8")
+    refused = run("notebooks", "--copy", str(mine))
+    assert_one_line_error(refused, str(mine / "overview.ipynb"), "--force")
+    assert [p.name for p in mine.iterdir()] == ["overview.ipynb"]  # nothing copied
+    assert (mine / "overview.ipynb").read_text(encoding="utf-8") == "my edits"
+    forced = run("notebooks", "--copy", str(mine), "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert forced.stdout.splitlines() == [str(mine / name) for name in names]
+    assert (mine / "overview.ipynb").read_bytes() == (NOTEBOOKS_DIR / "overview.ipynb").read_bytes()
+
+
+def test_notebooks_copy_into_a_new_folder(tmp_path):
+    result = run("notebooks", "--copy", "a/b", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (tmp_path / "a" / "b").iterdir()) == sorted(
+        p.name for p in NOTEBOOKS_DIR.glob("*.ipynb")
+    )
+
+
+def test_kernel_install_registers_this_python(tmp_path):
+    result = run("kernel", "install", "--user", JUPYTER_DATA_DIR=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    spec = json.loads((tmp_path / "kernels" / "fund-analysis" / "kernel.json").read_text())
+    assert spec["argv"][0] == sys.executable
+    assert "ipykernel_launcher" in spec["argv"]
+    assert spec["display_name"] == "fund-analysis (Python {}.{})".format(*sys.version_info[:2])
+    assert "registered kernel fund-analysis" in result.stdout
+    again = run("kernel", "install", "--user", JUPYTER_DATA_DIR=str(tmp_path))
+    assert again.returncode == 0, again.stderr  # the same environment: refreshed
+
+
+def test_kernel_install_keeps_another_environments_kernel_unless_forced(tmp_path):
+    folder = tmp_path / "kernels" / "fund-analysis"
+    folder.mkdir(parents=True)
+    argv = ["/opt/other/bin/python", "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    other = {"argv": argv, "display_name": "other", "language": "python"}
+    (folder / "kernel.json").write_text(json.dumps(other), encoding="utf-8")
+    refused = run("kernel", "install", "--user", JUPYTER_DATA_DIR=str(tmp_path))
+    assert_one_line_error(refused, str(folder), "/opt/other/bin/python", "--force")
+    assert json.loads((folder / "kernel.json").read_text()) == other
+    forced = run("kernel", "install", "--user", "--force", JUPYTER_DATA_DIR=str(tmp_path))
+    assert forced.returncode == 0, forced.stderr
+    assert json.loads((folder / "kernel.json").read_text())["argv"][0] == sys.executable
+
+
+def test_kernel_install_names_another_kernel(tmp_path):
+    result = run("kernel", "install", "--user", "--name", "fa-2024", JUPYTER_DATA_DIR=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    spec = json.loads((tmp_path / "kernels" / "fa-2024" / "kernel.json").read_text())
+    assert spec["display_name"].startswith("fa-2024 (Python")
+    assert_one_line_error(run("kernel", "install", "--name", "a b"), "usage error", "--name")
+
+
+def test_two_names_of_one_environments_python_are_one_environment(tmp_path):
+    for name in ("python", "python3"):
+        (tmp_path / "env" / "bin").mkdir(parents=True, exist_ok=True)
+        (tmp_path / "env" / "bin" / name).symlink_to(sys.executable)
+    (tmp_path / "other" / "bin").mkdir(parents=True)
+    (tmp_path / "other" / "bin" / "python").symlink_to(sys.executable)
+    assert _same_python(str(tmp_path / "env/bin/python"), str(tmp_path / "env/bin/python3"))
+    # Another virtual environment's python links to the same interpreter, yet is another.
+    assert not _same_python(str(tmp_path / "env/bin/python"), str(tmp_path / "other/bin/python"))
+
+
+def test_kernel_install_without_rights_says_to_use_user(monkeypatch):
+    import ipykernel.kernelspec
+
+    from analysis.errors import InputError
+    from analysis.kernel import install, kernel_folder
+
+    def refused(**_):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(ipykernel.kernelspec, "install", refused)
+    with pytest.raises(InputError) as caught:
+        install("fund-analysis-test-never-written")
+    assert "--user" in caught.value.message()
+    assert caught.value.file == str(kernel_folder("fund-analysis-test-never-written", False).parent)

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
+import analysis
 from analysis.config import NOTEBOOKS_DIR
 from analysis.errors import InputError
 from analysis.measure.measures import measure
@@ -195,6 +196,7 @@ def test_manifest_records_inputs_packages_and_notebooks(english_run):
     assert set(files) == {"projects.csv", "budget_lines.csv", "programs.csv"}
     assert files["projects.csv"] == record_module.sha256(data / "projects.csv")
     assert on_disk["packages"]["pandas"] == pd.__version__
+    assert on_disk["fund_analysis_version"] == analysis.__version__
     assert on_disk["command"]["lang"] == "en" and on_disk["command"]["jobs"] == 2
     assert on_disk["git_commit"] is None or len(on_disk["git_commit"]) == 40
     entry = next(n for n in on_disk["notebooks"] if n["name"] == "project-T2022-08")

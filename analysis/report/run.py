@@ -21,6 +21,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
+from analysis import __version__
 from analysis.errors import InputError
 from analysis.report.execute import Progress, execute_all
 from analysis.report.folder import check_out_folder, swap_in
@@ -99,6 +100,7 @@ def run(
         failed = [o for o in outcomes if o.status != "ok"]
         manifest = {
             "status": "failed" if failed else "ok",
+            "fund_analysis_version": __version__,
             "started": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
             "duration_s": round(time.time() - started, 3),
             "command": {"data": data, "out": str(out), "lang": lang, "jobs": workers},
