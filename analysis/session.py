@@ -27,7 +27,7 @@ from analysis._cache import read_cache
 from analysis.check._facts import Facts
 from analysis.check.reconcile import reconciliation
 from analysis.check.rules import check, rules_table
-from analysis.config import safe_name
+from analysis.config import bundled_data_dir, safe_name
 from analysis.errors import InputError
 from analysis.measure import charts
 from analysis.measure.measures import Measures, measure
@@ -232,8 +232,11 @@ class Analysis:
 
     def __repr__(self) -> str:
         projects = self.data.projects
+        source = self.data.source
+        if Path(source) == bundled_data_dir():
+            source = label("bundled_data", "en")
         return (
-            f"<Analysis of {self.data.source}: {len(projects)} projects, "
+            f"<Analysis of {source}: {len(projects)} projects, "
             f"programs {listed(projects['program'], 3)}, years {listed(projects['year'], 6)}>"
         )
 

@@ -187,15 +187,15 @@ def chart_style(lang: str = "zh") -> ChartStyle:
     return ChartStyle(chart_lang(lang), font_family())
 
 
-def set_theme(lang: str = "zh", *, context: str = "notebook", **seaborn_options) -> ChartStyle:
+def set_theme(lang: str = "zh", *, context: str = "notebook", **seaborn_options) -> None:
     """Give the user's own matplotlib, pandas and seaborn charts the house style.
 
     Sets seaborn's theme (``seaborn.set_theme``: ``context`` and any of its options), the
     house palette (special fund blue, self-raised orange, then Okabe & Ito's colours), the
     sizes of the library's charts and a CJK font, so Chinese labels draw as text, not
     boxes. This changes matplotlib's global settings, as seaborn's own set_theme does;
-    the library's charts never do. Returns the style: ``style.lang`` is 'en' where no CJK
-    font is installed (CJKFontMissingWarning says what to install).
+    the library's charts never do. Where no CJK font is installed,
+    CJKFontMissingWarning says what to install.
     """
     import seaborn as sns
 
@@ -203,4 +203,3 @@ def set_theme(lang: str = "zh", *, context: str = "notebook", **seaborn_options)
     options = {"style": "ticks", "palette": list(PALETTE), **seaborn_options}
     rc = {**style.rc(), **options.pop("rc", {})}
     sns.set_theme(context=context, rc=rc, **options)
-    return style

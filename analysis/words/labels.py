@@ -52,6 +52,7 @@ LABELS: dict[str, tuple[str, str]] = {
         "{errors} errors, {warnings} warnings",
     ),
     "data": ("数据", "data"),
+    "bundled_data": ("内置示例数据", "the bundled data"),
     # charts
     "unit_wan_latin": ("单位：万元", "Unit: 10,000 yuan"),
     "chart_funding_split": ("各项目资金来源", "Funding by source, per project"),
