@@ -1,4 +1,5 @@
 # make report: set up .venv if needed, run every notebook on the bundled data into reports/
+#              (make report LANG=en: in English)
 # make test:   lint, library and CLI tests, then nbval over the committed notebooks
 PYTHON ?= python3
 VENV   := .venv
@@ -14,8 +15,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	@touch $(STAMP)
 
+# `make report LANG=en` gives the English report. Only a LANG given on make's command line
+# counts: the LANG of the environment is the locale (en_US.UTF-8), not a report language.
+REPORT_LANG := $(if $(filter command line,$(origin LANG)),$(LANG),zh)
+
 report: $(STAMP)
-	$(BIN)/fund-analysis run --out reports
+	$(BIN)/fund-analysis run --out reports --lang $(REPORT_LANG)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
