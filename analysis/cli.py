@@ -276,10 +276,10 @@ def _kernel_install(args: argparse.Namespace) -> int:
 def _records(table) -> list[dict[str, object]]:
     """Return the rows as JSON-ready dicts: NaN as null, numpy numbers as Python numbers."""
     records = table.to_dict("records")
-    return [{k: _plain(v) for k, v in row.items()} for row in records]
+    return [{k: _json_value(v) for k, v in row.items()} for row in records]
 
 
-def _plain(value: object) -> object:
+def _json_value(value: object) -> object:
     if hasattr(value, "item"):
         value = value.item()
     if value is None or (isinstance(value, float) and math.isnan(value)):
