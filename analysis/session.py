@@ -47,16 +47,16 @@ class Table(pd.DataFrame):
     """A table for people: headers in one language, codes as names, numbers kept as numbers.
 
     It prints as people read it (万元 with two decimals and thousands separators, shares as
-    percentages, leverage as 1 : x, "—" for no figure is not used: an empty cell), and its
-    numbers stay numbers, so ``.to_excel`` and arithmetic work on them. Anything derived
-    from it (a slice, a sum) is a plain DataFrame again.
+    percentages, leverage as 1 : x, an empty cell where there is no figure), and its
+    numbers stay numbers, so ``.to_excel`` and arithmetic work on them. A sorted, filtered
+    or sliced Table prints the same way; a column made anew prints as pandas prints it.
     """
 
     _metadata: ClassVar[list[str]] = ["kinds"]
 
     @property
     def _constructor(self):
-        return pd.DataFrame
+        return Table
 
     @classmethod
     def of(
