@@ -14,6 +14,7 @@ INPUT_ERROR_KINDS: dict[str, tuple[str, str]] = {
     "missing_value": ("缺少必填值", "missing value"),
     "not_a_number": ("应为数字", "not a number"),
     "too_precise": ("金额精度超过 0.01 元", "amount finer than 0.01 yuan"),
+    "out_of_range": ("金额超出范围", "amount out of range"),
     "unknown_unit": ("未知金额单位", "unknown unit"),
     "bad_value": ("取值无效", "invalid value"),
     "usage": ("用法错误", "usage error"),

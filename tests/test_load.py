@@ -17,7 +17,7 @@ from openpyxl import Workbook
 from analysis.errors import InputError
 from analysis.measure.measures import measure
 from analysis.read.load import load
-from analysis.words.vocabulary import CATEGORIES
+from analysis.words.vocabulary import CATEGORIES, fen
 from tests.conftest import SEED, write_tables
 
 NUMBERS = {"special", "total", "self_raised", "self_raised_actual", "special_total", "year"}
@@ -381,6 +381,78 @@ def test_datapackage_describes_every_bundled_column():
                 assert values.str.fullmatch(r"\d+").all()
             if "enum" in field.get("constraints", {}):
                 assert set(values) <= set(field["constraints"]["enum"])
+
+
+# --- numbers: separators in groups of three, amounts within a bound -------------------
+
+
+@pytest.mark.parametrize(
+    "text", ["52,5", "1e5,0", "5 2", "1,23,456", "1,2345", ",123", "1,,234", "1.234,5", "12,34.5"]
+)
+def test_a_thousands_separator_must_group_by_three(tmp_path, seed_tables, text):
+    projects = seed_tables["projects"].copy()
+    projects.loc[1, "special"] = text  # spreadsheet row 3
+    error = input_error(write_tables(tmp_path, {**seed_tables, "projects": projects}))
+    assert (error.kind, error.row, error.column, error.found) == (
+        "not_a_number",
+        3,
+        "special",
+        text,
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "wan"),
+    [("1,234", 1234), ("1,234,567.5", 1234567.5), ("-1,234", -1234), ("１，２３４", 1234)],
+)
+def test_thousands_separators_in_groups_of_three_are_read(tmp_path, seed_tables, text, wan):
+    projects = seed_tables["projects"].copy()
+    projects.loc[1, "self_raised_actual"] = text
+    ds = load(write_tables(tmp_path, {**seed_tables, "projects": projects}))
+    assert ds.projects.loc[1, "self_raised_actual"] == wan
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "value", "unit", "row"),
+    [
+        ("projects", "special", "1e308", "元", 3),
+        ("projects", "special", "1e308", "亿元", 3),  # inf once in 分
+        ("projects", "total", "4500000000.01", "万元", 3),  # just beyond 4.5e9 万元
+        ("projects", "self_raised_actual", "-1e20", "万元", 3),
+        ("budget_lines", "special", "45000000000000000000", "元", 3),
+        ("programs", "special_total", "1e13", "万元", 2),
+    ],
+)
+def test_an_amount_beyond_the_bound_is_refused(
+    tmp_path, seed_tables, table, column, value, unit, row
+):
+    rows = seed_tables[table].copy()
+    rows.loc[row - 2, [column, "unit"]] = [value, unit]
+    error = input_error(write_tables(tmp_path, {**seed_tables, table: rows}))
+    assert (error.kind, error.row, error.column) == ("out_of_range", row, column)
+    assert error.file.endswith(f"{table}.csv") and "4,500,000,000 万元" in error.message()
+
+
+def test_amounts_that_add_up_beyond_the_bound_are_refused_where_they_cross_it(
+    tmp_path, seed_tables
+):
+    lines = seed_tables["budget_lines"].copy()
+    lines.loc[[0, 1, 2], "total"] = ["2000000000", "2000000000", "600000000"]  # 4.6e9 万元
+    error = input_error(write_tables(tmp_path, {**seed_tables, "budget_lines": lines}))
+    assert (error.kind, error.row, error.column) == ("out_of_range", 4, "total")
+    assert "add up to" in error.message()
+
+
+def test_amounts_up_to_the_bound_add_up_to_the_fen(tmp_path, seed_tables):
+    # 4.4e9 万元 and 0.01 元: the sum is a whole number of 分 beyond what float64 holds
+    # exactly as 万元 fractions, and exact as 分.
+    projects = seed_tables["projects"].copy()
+    projects.loc[0, ["special", "self_raised", "total", "unit"]] = ["4400000000.01", "", "", "万元"]
+    projects.loc[1, ["special", "self_raised", "total", "unit"]] = ["0.01", "", "", "元"]
+    projects["self_raised_actual"] = ""
+    ds = load(write_tables(tmp_path, {**seed_tables, "projects": projects}))
+    special = fen(ds.projects["special"])
+    assert int(special.sum()) == 4_400_000_000_010_000 + 1 + sum(int(x) for x in special[2:])
 
 
 # --- the typed reading of clean files and the careful reading agree ------------------

@@ -26,7 +26,14 @@ from analysis.errors import InputError
 from analysis.read.columns import SPECS, checked_columns
 from analysis.read.csvfile import read_csv_text, read_typed
 from analysis.read.keys import first_rows, id_codes, spread
-from analysis.read.values import category_codes, fen_column, require, unit_column, year_column
+from analysis.read.values import (
+    category_codes,
+    check_sums,
+    fen_column,
+    require,
+    unit_column,
+    year_column,
+)
 from analysis.read.workbook import read_workbook
 from analysis.words.vocabulary import (
     CATEGORIES,
@@ -154,6 +161,7 @@ def _lines(raw: pd.DataFrame, where: str, categories: pd.DataFrame) -> pd.DataFr
         unit,
         rows=len(raw),
     )
+    check_sums(raw, {"total": total, "special": special}, where)
     return pd.DataFrame(
         {
             "project_id": raw["project_id"],
@@ -190,6 +198,8 @@ def _projects(raw: pd.DataFrame, where: str, lines: pd.DataFrame) -> pd.DataFram
     self_raised = fen_column(raw, "self_raised", factors, where)
     total = fen_column(raw, "total", factors, where)
     actual = fen_column(raw, "self_raised_actual", factors, where)
+    amounts = {"special": special, "self_raised": self_raised, "total": total}
+    check_sums(raw, {**amounts, "self_raised_actual": actual}, where)
 
     # Where neither total nor self-raised is given, the lines' sum is the total.
     from_lines = np.isnan(total) & np.isnan(self_raised)
@@ -254,6 +264,7 @@ def _programs(raw: pd.DataFrame | None, where: str | None) -> pd.DataFrame:
     unit, factors = unit_column(raw, where)
     unit = unit()
     special_total = fen_column(raw, "special_total", factors, where)
+    check_sums(raw, {"special_total": special_total}, where)
     table = pd.DataFrame(
         {
             "program": raw["program"],
