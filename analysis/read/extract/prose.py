@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.errors import InputError
+from analysis.read.bounds import MAX_DOCX_BYTES, MAX_REPORT_BYTES, check_document, file_bytes
 from analysis.read.csvfile import as_utf8
 from analysis.read.values import category_lookup
 from analysis.words.vocabulary import (
@@ -238,20 +239,19 @@ ISSUE_KINDS: dict[str, tuple[str, str, bool]] = {
 
 
 def read_report(path: str | Path) -> list[Paragraph]:
-    """Return the report's non-blank paragraphs in order, from a .txt or .docx file."""
+    """Return the report's non-blank paragraphs in order, from a .txt or .docx file.
+
+    Only a regular file within the bounds is read (bounds.py): not /dev/zero, not a FIFO.
+    """
     path = Path(path)
-    if not path.exists():
-        raise InputError("missing_file", path, expected=REPORT_EXPECTED)
     suffix = path.suffix.lower()
-    if path.is_dir() or suffix in REJECTED_SUFFIXES:
+    if suffix in REJECTED_SUFFIXES:
         raise InputError("bad_value", path, expected=REPORT_EXPECTED, found=path.name)
     if suffix == ".docx":
-        texts, word = _docx_paragraphs(path), "paragraph"
+        data = file_bytes(path, limit=MAX_DOCX_BYTES, expected=REPORT_EXPECTED)
+        texts, word = _docx_paragraphs(path, data), "paragraph"
     else:
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise InputError("missing_file", path, found=exc.strerror) from None
+        data = file_bytes(path, limit=MAX_REPORT_BYTES, expected=REPORT_EXPECTED)
         texts, word = as_utf8(data, path).decode("utf-8").splitlines(), "line"
     paragraphs = [Paragraph(f"{word} {i}", t) for i, t in enumerate(texts, 1) if t.strip()]
     if not paragraphs:
@@ -259,12 +259,13 @@ def read_report(path: str | Path) -> list[Paragraph]:
     return paragraphs
 
 
-def _docx_paragraphs(path: Path) -> list[str]:
+def _docx_paragraphs(path: Path, data: bytes) -> list[str]:
     """Return the document's paragraphs and table rows (cells joined by tabs) in order."""
     import docx
 
+    check_document(str(path), data)
     try:
-        document = docx.Document(str(path))
+        document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises zip, XML and package errors alike
         raise InputError(
             "malformed", path, expected="a .docx document", found=type(exc).__name__
