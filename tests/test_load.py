@@ -286,6 +286,101 @@ def test_row_numbers_count_blank_lines(seed_copy):
     assert (error.kind, error.row, error.column) == ("not_a_number", 8, "total")
 
 
+@pytest.mark.parametrize("end", ["\n", "\r\n"])
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
+def test_a_cell_over_several_lines_is_one_row(tmp_path, seed_tables, end, encoding):
+    projects = seed_tables["projects"].copy()
+    projects.loc[0, "title"] = "空心玻璃微珠填充改性\n超高分子量\n聚乙烯管材"  # row 2, three lines
+    projects.loc[2, "special"] = "四十二"  # row 4, on the file's line 6
+    folder = tmp_path / "data"
+    write_tables(folder, {**seed_tables, "projects": projects})
+    (folder / "projects.csv").write_bytes(
+        (folder / "projects.csv").read_text(encoding="utf-8").replace("\n", end).encode(encoding)
+    )
+    error = input_error(folder)
+    assert (error.kind, error.row, error.column) == ("not_a_number", 4, "special")
+
+
+def test_a_ragged_row_after_a_cell_over_two_lines_is_named_by_its_row(seed_copy):
+    path = seed_copy / "projects.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[1] = lines[1].replace("北塑管业", '"北塑\n管业"')
+    lines[3] += ",one field too many"  # row 4, on the file's line 5
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    error = input_error(seed_copy)
+    assert (error.kind, error.row) == ("malformed", 4)
+
+
+def test_a_broken_byte_after_a_cell_over_two_lines_is_named_by_its_row(seed_copy):
+    path = seed_copy / "projects.csv"
+    text = path.read_text(encoding="utf-8").replace("北塑管业", '"北塑\n管业"')
+    lines = text.encode("utf-8").split(b"\n")
+    lines[4] += b"\xff\xfe\x80"  # row 4, on the file's line 5
+    path.write_bytes(b"\n".join(lines))
+    error = input_error(seed_copy)
+    assert (error.kind, error.row) == ("bad_encoding", 4)
+
+
+REPEATED_COLUMNS = {
+    "projects-special": ("projects", "special", "special"),
+    "projects-special-spelt-otherwise": ("projects", "special", " Special "),
+    "projects-optional-title": ("projects", "title", "ＴＩＴＬＥ"),
+    "lines-total": ("budget_lines", "total", "total"),
+    "programs-special_total": ("programs", "special_total", "special_total"),
+}
+
+
+@pytest.mark.parametrize(
+    ("table", "name", "header"), REPEATED_COLUMNS.values(), ids=REPEATED_COLUMNS
+)
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
+def test_a_column_given_twice_is_refused(tmp_path, seed_tables, table, name, header, encoding):
+    rows = seed_tables[table].copy()
+    rows.insert(len(rows.columns), header, "99", allow_duplicates=True)
+    folder = write_tables(tmp_path, {**seed_tables, table: rows}, encoding=encoding)
+    error = input_error(folder)
+    assert (error.kind, error.row, error.column) == ("repeated", 1, name)
+    assert error.file.endswith(f"{table}.csv") and "appears twice" in error.message()
+
+
+def test_a_column_given_twice_in_a_workbook_sheet_is_refused(tmp_path, seed_tables):
+    book = tmp_path / "book.xlsx"
+    projects = seed_tables["projects"].copy()
+    projects.insert(len(projects.columns), "special", "99", allow_duplicates=True)
+    with pd.ExcelWriter(book) as writer:
+        for name, table in {**seed_tables, "projects": projects}.items():
+            table.to_excel(writer, sheet_name=name, index=False)
+    error = input_error(book)
+    assert (error.kind, error.row, error.column) == ("repeated", 1, "special")
+    assert "sheet projects" in error.file
+
+
+def test_empty_header_cells_are_not_a_column_given_twice(tmp_path, seed_tables):
+    projects = seed_tables["projects"].copy()
+    projects.insert(len(projects.columns), "", "", allow_duplicates=True)
+    projects.insert(len(projects.columns), " ", "", allow_duplicates=True)
+    assert len(load(write_tables(tmp_path, {**seed_tables, "projects": projects})).projects) == 4
+
+
+@pytest.mark.parametrize("other", ["Projects.csv", "PROJECTS.CSV", "projects.CSV"])
+def test_two_files_whose_names_differ_only_in_case_are_refused(seed_copy, other):
+    (seed_copy / other).write_bytes((seed_copy / "projects.csv").read_bytes())
+    error = input_error(seed_copy)
+    assert error.kind == "repeated"
+    assert other in error.message() and "projects.csv" in error.message()
+
+
+@pytest.mark.parametrize("other", [" projects ", "projects.csv", "Projects.CSV"])
+def test_two_sheets_for_one_table_are_refused(tmp_path, seed_tables, other):
+    book = tmp_path / "book.xlsx"
+    with pd.ExcelWriter(book) as writer:
+        for name, table in seed_tables.items():
+            table.to_excel(writer, sheet_name=name, index=False)
+        seed_tables["projects"].to_excel(writer, sheet_name=other, index=False)
+    error = input_error(book)
+    assert error.kind == "repeated" and repr(other) in error.message()
+
+
 def test_bad_year_and_missing_id(tmp_path, seed_tables):
     projects = seed_tables["projects"].copy()
     projects.loc[1, "year"] = "二〇二一"
@@ -559,10 +654,8 @@ _records = st.lists(
 
 @settings(max_examples=150, deadline=None)
 @given(records=_records, crlf=st.booleans(), final_newline=st.booleans())
-def test_row_numbers_without_reading_row_by_row_match_reading_row_by_row(
-    records, crlf, final_newline
-):
-    from analysis.read.csvfile import _line_numbers, _line_numbers_read, _read_text
+def test_row_numbers_are_the_rows_a_spreadsheet_shows_read_either_way(records, crlf, final_newline):
+    from analysis.read.csvfile import _read_text, _row_numbers, _row_numbers_read
 
     end = "\r\n" if crlf else "\n"
     text = "project_id,note,total" + end
@@ -573,9 +666,12 @@ def test_row_numbers_without_reading_row_by_row_match_reading_row_by_row(
     utf8 = text.encode("utf-8")
     n_rows = len(_read_text(utf8))
     assert n_rows == len(records)
-    expected = _line_numbers_read(utf8, n_rows)
-    with mock.patch("analysis.read.csvfile._line_numbers_read", wraps=_line_numbers_read) as read:
-        assert _line_numbers(utf8, n_rows).tolist() == expected.tolist()
+    # The rows a spreadsheet shows: one per record, however many lines its note takes, and
+    # an empty row per blank line.
+    shown = [2 + i + sum(blank.count("\n") for _, blank in records[:i]) for i in range(n_rows)]
+    assert _row_numbers_read(utf8, n_rows).tolist() == shown
+    with mock.patch("analysis.read.csvfile._row_numbers_read", wraps=_row_numbers_read) as read:
+        assert _row_numbers(utf8, n_rows).tolist() == shown
     # Only a quote inside an unquoted cell may send it back to reading row by row.
     assert not read.called or any(note == 'he said "x"' for note, _ in records)
 
