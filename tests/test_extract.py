@@ -471,14 +471,104 @@ def test_out_that_is_a_file_exits_2(tmp_path):
     assert "an output folder" in result.stderr
 
 
-def test_out_defaults_to_the_working_directory(tmp_path):
+def test_without_out_the_tables_go_to_a_new_folder_named_after_the_report(tmp_path):
     report = write_report(tmp_path / "in", "r.txt", CLEAN_REPORT)
     result = run_cli("extract", str(report), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     names = {"projects.csv", "budget_lines.csv", "programs.csv", "unread.csv"}
-    assert names <= {p.name for p in tmp_path.iterdir()}
-    header = (tmp_path / "projects.csv").read_bytes().splitlines()[0]
+    assert {p.name for p in tmp_path.iterdir()} == {"in", "r-tables"}
+    assert {p.name for p in (tmp_path / "r-tables").iterdir()} == names
+    assert result.stdout.startswith("r-tables: ")
+    header = (tmp_path / "r-tables" / "projects.csv").read_bytes().splitlines()[0]
     assert header == (
         b"project_id,year,program,organization,title,special,self_raised,total,"
         b"self_raised_actual,unit,source"
     )
+
+
+# --- nothing the user has is replaced unasked ------------------------------------------------
+
+TABLES = ("projects.csv", "budget_lines.csv", "programs.csv", "unread.csv")
+
+
+def files_in(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
+
+
+def assert_one_line_refusal(result: subprocess.CompletedProcess[str], *culprits: str) -> None:
+    assert result.returncode == 2, result.stderr
+    assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.stderr
+    assert all(culprit in result.stderr for culprit in culprits), result.stderr
+
+
+@pytest.mark.parametrize("existing", TABLES)
+def test_extract_never_overwrites_tables_without_force(tmp_path, existing):
+    write_report(tmp_path, "r.txt", PLAIN_REPORT)
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / existing).write_bytes(b"my own,table\n1,2\n")
+    before = files_in(tmp_path)
+    result = run_cli("extract", "r.txt", "--out", "mine", cwd=tmp_path)
+    assert_one_line_refusal(result, "mine", existing, "--force")
+    assert files_in(tmp_path) == before
+
+
+def test_force_replaces_the_tables_and_nothing_else(tmp_path):
+    write_report(tmp_path, "r.txt", PLAIN_REPORT)
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "projects.csv").write_bytes(b"my own,table\n1,2\n")
+    (tmp_path / "mine" / "notes.txt").write_bytes(b"my notes\n")
+    result = run_cli("extract", "r.txt", "--out", "mine", "--force", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "mine" / "projects.csv").read_bytes().startswith(b"project_id,")
+    assert (tmp_path / "mine" / "notes.txt").read_bytes() == b"my notes\n"
+    assert {p.name for p in (tmp_path / "mine").iterdir()} == {*TABLES, "notes.txt"}
+
+
+def test_a_second_extract_without_out_keeps_the_first_ones_tables(tmp_path):
+    write_report(tmp_path, "r.txt", PLAIN_REPORT)
+    assert run_cli("extract", "r.txt", cwd=tmp_path).returncode == 0
+    with (tmp_path / "r-tables" / "projects.csv").open("ab") as handle:
+        handle.write(b"corrected by hand\n")
+    before = files_in(tmp_path)
+    assert_one_line_refusal(run_cli("extract", "r.txt", cwd=tmp_path), "r-tables")
+    assert files_in(tmp_path) == before
+
+
+def test_a_failure_midway_leaves_no_half_set(tmp_path, monkeypatch):
+    extraction = extract(write_report(tmp_path, "r.txt", PLAIN_REPORT))
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "projects.csv").write_bytes(b"my own,table\n")
+    written = []
+
+    def full_disk(self, path, *args, **kwargs):
+        if len(written) == 2:
+            raise OSError(28, "No space left on device")
+        written.append(path)
+        return original(self, path, *args, **kwargs)
+
+    original = pd.DataFrame.to_csv
+    monkeypatch.setattr(pd.DataFrame, "to_csv", full_disk)
+    before = files_in(tmp_path)
+    for out, force in ((tmp_path / "new" / "tables", False), (tmp_path / "mine", True)):
+        written.clear()
+        with pytest.raises(InputError, match="No space left on device") as raised:
+            write(extraction, out, force=force)
+        assert raised.value.kind == "unwritable"
+        assert files_in(tmp_path) == before  # neither the two files written nor a folder
+        assert sorted(p.name for p in tmp_path.rglob("*")) == ["mine", "projects.csv", "r.txt"]
+
+
+@pytest.mark.parametrize(
+    ("out", "named"),
+    [("afile/sub", "afile/sub"), ("/proc/x", "/proc/x"), ("x" * 300, "x" * 40), ("", "--out")],
+    ids=["under-a-file", "proc", "300-byte-name", "empty"],
+)
+def test_an_out_it_cannot_make_is_one_line(tmp_path, out, named):
+    write_report(tmp_path, "r.txt", PLAIN_REPORT)
+    (tmp_path / "afile").write_bytes(b"a file\n")
+    before = files_in(tmp_path)
+    assert_one_line_refusal(run_cli("extract", "r.txt", "--out", out, cwd=tmp_path), named)
+    assert files_in(tmp_path) == before
+    assert {p.name for p in tmp_path.iterdir()} == {"r.txt", "afile"}
