@@ -14,6 +14,8 @@ from pathlib import Path
 import docx
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from analysis.config import bundled_data_dir
 from analysis.errors import InputError
@@ -572,3 +574,65 @@ def test_an_out_it_cannot_make_is_one_line(tmp_path, out, named):
     assert_one_line_refusal(run_cli("extract", "r.txt", "--out", out, cwd=tmp_path), named)
     assert files_in(tmp_path) == before
     assert {p.name for p in tmp_path.iterdir()} == {"r.txt", "afile"}
+
+
+# --- a paragraph of megabytes is read in time linear in its length ---------------------------
+# No timing here: each case is long enough (100,000 characters) that reading it from every
+# character again, as before, would take minutes; each asserts what is read.
+
+RUN = 100_000
+# A paragraph of a long run, and the same with a short one: both must read alike.
+RUNS = {
+    "digits": ("1" * RUN, "111"),
+    "digits-in-groups": ("1" + ",111" * (RUN // 4), "1,111,111"),
+    "numerals": ("一" * RUN, "一一一"),
+    "spaces-after-a-label": ("设备费" + " " * RUN + "见附件", "设备费 见附件"),
+    "spaces-after-a-colon": ("设备费：" + " " * RUN + "见附件", "设备费： 见附件"),
+    "spaces-in-a-line's-special-part": ("设备费 10 万元（" + " " * RUN, "设备费 10 万元（ "),
+    "spaces-before-的": ("北塑管业" + " " * RUN + "的计划", "北塑管业 的计划"),
+    "labels": ("设备费" * (RUN // 3), "设备费" * 3),
+    "quotes": ("“" * RUN, "“““"),
+    "names": ("北塑管业" * (RUN // 4), "北塑管业" * 3),
+}
+
+
+@pytest.mark.parametrize(("run", "short"), RUNS.values(), ids=RUNS.keys())
+def test_a_long_run_of_one_kind_is_read_once(tmp_path, run, short):
+    expected = extract(write_report(tmp_path, "short.txt", PLAIN_REPORT + short + "\n"))
+    extraction = extract(write_report(tmp_path, "run.txt", PLAIN_REPORT + run + "\n"))
+    for table in ("projects", "lines", "programs"):
+        pd.testing.assert_frame_equal(getattr(extraction, table), getattr(expected, table))
+    assert extraction.unread["field"].tolist() == expected.unread["field"].tolist()
+
+
+def test_a_long_run_of_numerals_before_a_unit_is_one_unread_figure(tmp_path):
+    extraction = extract(write_report(tmp_path, "r.txt", PLAIN_REPORT + "一" * RUN + "万元\n"))
+    assert len(extraction.unread) == 1
+    assert extraction.unread.loc[0, "text"] == "一" * RUN + "万元"
+
+
+def test_one_paragraph_of_many_copies_reads_every_copy(tmp_path):
+    title, body = PLAIN_REPORT.split("\n", 1)
+    copies = 300
+    extraction = extract(
+        write_report(tmp_path, "r.txt", f"{title}\n{body.replace(chr(10), '') * copies}\n")
+    )
+    one = extract(write_report(tmp_path, "one.txt", f"{title}\n{body.replace(chr(10), '')}\n"))
+    assert len(extraction.lines) == copies * len(one.lines)
+    assert extraction.projects.drop(columns="source").equals(one.projects.drop(columns="source"))
+
+
+_pieces = st.sampled_from(
+    ["北" * 45, "北塑", " " * 30, "“" + "名" * 99 + "”", "“" + "名" * 101 + "”", "的“", "”", "的",
+     "承担", "实施的“", "“北塑”", "的“项目”", "的 “项目名”", "A", "，", "。"]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(pieces=st.lists(_pieces, max_size=14))
+def test_mentions_are_found_where_the_mention_pattern_finds_them(pieces):
+    from analysis.read.extract.prose import MENTION, mentions_in
+
+    text = "".join(pieces)
+    expected = [(m.span(), m.groupdict()) for m in MENTION.finditer(text)]
+    assert [(m.span(), m.groupdict()) for m in mentions_in(text)] == expected
