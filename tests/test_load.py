@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import datetime
+import io
 import json
+import tempfile
 from decimal import Decimal
 from pathlib import Path
 from unittest import mock
@@ -18,7 +21,7 @@ from analysis.errors import InputError
 from analysis.measure.measures import measure
 from analysis.read.load import load
 from analysis.words.vocabulary import CATEGORIES, fen
-from tests.conftest import SEED, write_tables
+from tests.conftest import SEED, read_seed_tables, write_tables
 
 NUMBERS = {"special", "total", "self_raised", "self_raised_actual", "special_total", "year"}
 
@@ -685,3 +688,123 @@ def test_a_blank_line_at_the_end_keeps_the_typed_reading_and_the_row_numbers(see
     table = _read_typed(path, SPECS["budget_lines"])
     assert table is not None
     assert table["source_row"].tolist() == list(range(2, len(table) + 2))
+
+
+# --- whatever the tables hold: a data set or an input error, nothing else ------------------
+
+ODD_CELLS = ["", " ", "1e308", "-1e308", "inf", "nan", "1,23", "52,5", "1,234", "１２", "--5",
+             "1" * 40, "9" * 400, "0x10", "\x00", "\x07", "\u202e", "=1+2", '"', '""', "a\nb",
+             "元", "亿元", "千元", "设备费", "2021", "二〇二一", "-0", "1e-9",
+             "\ufeff5"]  # fmt: skip
+_cell = st.one_of(st.sampled_from(ODD_CELLS), st.text(max_size=8))
+_encoding = st.sampled_from(["utf-8", "utf-8-sig", "gbk", "gb18030", "utf-16", "latin-1"])
+
+
+@st.composite
+def _table_bytes(draw, name: str) -> bytes:
+    """The bundled table, damaged: cells, headers, rows and bytes changed at random."""
+    rows = [list(row) for row in [SEED_ROWS[name][0], *SEED_ROWS[name][1:]]]
+    for _ in range(draw(st.integers(1, 5))):
+        r = draw(st.integers(0, len(rows) - 1))
+        op = draw(st.sampled_from(["cell", "cell", "header", "twice", "ragged", "row", "drop"]))
+        if op == "cell" and rows[r]:
+            rows[r][draw(st.integers(0, len(rows[r]) - 1))] = draw(_cell)
+        elif op == "header":
+            rows[0][draw(st.integers(0, len(rows[0]) - 1))] = draw(
+                st.sampled_from([*SEED_ROWS[name][0], "SPECIAL", " Total ", ""])
+            )
+        elif op == "twice" and rows[0]:  # a column given twice, filled below
+            again = draw(st.sampled_from(rows[0]))
+            rows = [[*rows[0], again], *([*row, draw(_cell)] for row in rows[1:])]
+        elif op == "ragged":
+            rows[r] = [*rows[r], draw(_cell)] if draw(st.booleans()) else rows[r][:-1]
+        elif op == "row":
+            rows.insert(draw(st.integers(1, len(rows))), draw(st.lists(_cell, max_size=12)))
+        elif op == "drop" and len(rows) > 1:
+            rows.pop(draw(st.integers(1, len(rows) - 1)))
+    end = draw(st.sampled_from(["\n", "\r\n", "\r"]))
+    text = "".join(",".join(row) + end for row in rows)
+    if draw(st.booleans()):  # quoted as a CSV writer would
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator=end).writerows(rows)
+        text = buffer.getvalue()
+    data = text.encode(draw(_encoding), errors="replace")
+    if draw(st.integers(0, 9)) == 0:
+        data = draw(st.binary(max_size=300))
+    return data
+
+
+SEED_ROWS = {
+    name: [list(read_seed_tables()[name].columns), *read_seed_tables()[name].values.tolist()]
+    for name in ("projects", "budget_lines", "programs", "categories")
+}
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_malformed_tables_give_a_data_set_or_an_input_error(data):
+    damaged = data.draw(st.lists(st.sampled_from(sorted(SEED_ROWS)), min_size=1, max_size=3))
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        for name, rows in SEED_ROWS.items():
+            table = data.draw(_table_bytes(name)) if name in damaged else None
+            if table is None:
+                buffer = io.StringIO()
+                csv.writer(buffer, lineterminator="\n").writerows(rows)
+                table = buffer.getvalue().encode("utf-8")
+            (folder / f"{name}.csv").write_bytes(table)
+        try:
+            ds = load(folder)
+        except InputError as error:
+            assert error.message().count("\n") == 0
+        else:
+            assert len(ds.projects) >= 1
+
+
+_value = st.one_of(
+    _cell,
+    st.floats(),
+    st.integers(-(2**62), 2**62),
+    st.booleans(),
+    st.datetimes(min_value=datetime.datetime(1900, 3, 1)),
+    st.sampled_from(["=1/0", "=A1", '=HYPERLINK("http://x","y")']),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_malformed_workbooks_give_a_data_set_or_an_input_error(data):
+    book = Workbook()
+    book.remove(book.active)
+    for name, rows in SEED_ROWS.items():
+        spelling = data.draw(st.sampled_from([name, name.title(), f"{name}.csv", None]))
+        if spelling is None or spelling in book.sheetnames:
+            continue
+        sheet = book.create_sheet(spelling)
+        for row in rows:
+            sheet.append([_plain(v) for v in row])
+    for _ in range(data.draw(st.integers(0, 8))):
+        if not book.sheetnames:
+            book.create_sheet("Sheet")
+        sheet = book[data.draw(st.sampled_from(book.sheetnames))]
+        r, c = data.draw(st.integers(1, 15)), data.draw(st.integers(1, 14))
+        value = data.draw(_value)
+        if isinstance(value, str):
+            value = "".join(ch for ch in value if ch >= " " or ch in "\t\n\r")
+        sheet.cell(row=r, column=c).value = value
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "book.xlsx"
+        book.save(path)
+        try:
+            ds = load(path)
+        except InputError as error:
+            assert error.message().count("\n") == 0
+        else:
+            assert len(ds.projects) >= 1
+
+
+def _plain(text: str) -> object:
+    try:
+        return float(text) if text.strip() else None
+    except ValueError:
+        return text
