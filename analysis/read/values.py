@@ -92,9 +92,9 @@ def _check_range(table: pd.DataFrame, column: str, fen: np.ndarray, where: str) 
 def check_sums(table: pd.DataFrame, amounts: dict[str, np.ndarray], where: str) -> None:
     """Raise at the row where the table's amounts (in 分, taken without sign) add up to more
     than MAX_AMOUNT_FEN, naming the largest amount of that row: beyond it, sums lose 分."""
-    size = sum(np.nan_to_num(np.abs(fen)) for fen in amounts.values())
-    if np.sum(size) <= MAX_AMOUNT_FEN:
+    if sum(float(np.nansum(np.abs(fen))) for fen in amounts.values()) <= MAX_AMOUNT_FEN:
         return
+    size = sum(np.nan_to_num(np.abs(fen)) for fen in amounts.values())
     crossed = np.cumsum(size) > MAX_AMOUNT_FEN
     row = int(np.argmax(crossed))
     column = max(amounts, key=lambda c: np.nan_to_num(np.abs(amounts[c][row])))
