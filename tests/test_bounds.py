@@ -147,6 +147,21 @@ def test_a_far_cell_however_it_is_written_is_refused(tmp_path, cells, dimension)
     assert error.kind == "too_large" and "sheet projects" in error.file
 
 
+@pytest.mark.parametrize("far", [None, *FAR_CELLS], ids=["seed", *FAR_CELLS])
+def test_parts_looked_at_in_small_chunks_give_the_same_answer(tmp_path, monkeypatch, far):
+    # The bytes are looked at a chunk at a time, each chunk with the end of the one before,
+    # the next one unpacked on a thread of its own: here chunks of 100 bytes, so that every
+    # tag lies across a boundary somewhere.
+    monkeypatch.setattr(bounds, "_CHUNK", 100)
+    book = seed_workbook(tmp_path / "book.xlsx")
+    if far is None:
+        with mock.patch("analysis.read.bounds._check_cells") as careful:
+            assert len(load(book).projects) == 4
+        assert not careful.called
+    else:
+        assert refusal(with_cells(book, *FAR_CELLS[far])).kind == "too_large"
+
+
 def test_an_empty_far_cell_costs_nothing_and_is_read(tmp_path):
     # <c .../> holds no value: calamine skips it, and so does the bound.
     book = with_cells(seed_workbook(tmp_path / "empty.xlsx"), b'<c r="XFD1048576" s="1"/>', None)

