@@ -1,7 +1,8 @@
 """What an input file may cost, found out before it is read.
 
 A file is opened without blocking and must be a regular file: a folder, a FIFO or a device
-(`/dev/zero`) is refused, never read. A report may be at most MAX_REPORT_BYTES.
+(`/dev/zero`) is refused, never read. A CSV table may be at most MAX_CSV_BYTES, a report
+MAX_REPORT_BYTES (a .docx: MAX_DOCX_BYTES, its parts unpacked MAX_DOCX_UNPACKED).
 
 A workbook is a zip of XML parts, and calamine, which reads it, trusts what they declare:
 it keeps every part it reads in memory, and it allocates a cell for every position from A1
@@ -26,6 +27,7 @@ and the tables have about a dozen columns.
 from __future__ import annotations
 
 import errno
+import functools
 import io
 import os
 import re
@@ -40,6 +42,7 @@ from pathlib import Path
 from analysis._parallel import threads
 from analysis.errors import InputError
 
+MAX_CSV_BYTES = 2 << 30  # a table: 2 GiB, some 40 million budget lines; the reading needs more
 MAX_REPORT_BYTES = 20 << 20  # a .txt report: 20 MiB, some 7 million Chinese characters
 MAX_DOCX_BYTES = 100 << 20  # a .docx report, photographs and all
 MAX_DOCX_UNPACKED = 256 << 20
@@ -53,6 +56,7 @@ _CHUNK = 8 << 20  # unpacked bytes looked at in one piece
 _RATIO_FROM = 1 << 20  # a part smaller than this may pack as well as it likes
 
 WORKBOOK_EXPECTED = "an .xlsx workbook"
+DOCUMENT_EXPECTED = "a .docx document"
 
 
 # --- regular files ---------------------------------------------------------------------
@@ -117,19 +121,19 @@ def _kind(mode: int) -> str:
 def check_workbook(where: str, data: bytes) -> None:
     """Raise an InputError unless the workbook's bytes are within every bound above."""
     book = _zip(where, data, MAX_WORKBOOK_UNPACKED, WORKBOOK_EXPECTED)
-    parts = book.infolist()
     names = _sheet_names(book)
-    for part in parts:
+    for part in book.infolist():
         sheet = f"sheet {names[part.filename]}" if part.filename in names else part.filename
-        _check_part(where, sheet, part, lambda part=part: _unpacked(where, data, part))
+        unpack = functools.partial(_unpacked, where, data, part, WORKBOOK_EXPECTED)
+        _check_part(where, sheet, part, unpack)
 
 
 def check_document(where: str, data: bytes) -> None:
     """Raise an InputError unless a .docx's parts unpack within MAX_DOCX_UNPACKED bytes,
     packed at most MAX_COMPRESSION_RATIO to one, as large as the zip says."""
-    book = _zip(where, data, MAX_DOCX_UNPACKED, "a .docx document")
+    book = _zip(where, data, MAX_DOCX_UNPACKED, DOCUMENT_EXPECTED)
     for part in book.infolist():
-        for _ in _unpacked(where, data, part):
+        for _ in _unpacked(where, data, part, DOCUMENT_EXPECTED):
             pass
 
 
@@ -150,15 +154,15 @@ def _zip(where: str, data: bytes, limit: int, expected: str) -> zipfile.ZipFile:
             found=f"{unpacked:,} bytes",
         )
     for part in parts:
-        _check_packing(where, part)
+        _check_packing(where, part, expected)
     return book
 
 
-def _check_packing(where: str, part: zipfile.ZipInfo) -> None:
+def _check_packing(where: str, part: zipfile.ZipInfo, expected: str) -> None:
     if part.flag_bits & 0x1:
-        raise InputError("malformed", where, expected=WORKBOOK_EXPECTED, found="encrypted parts")
+        raise InputError("malformed", where, expected=expected, found="encrypted parts")
     if part.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-        raise InputError("malformed", where, expected="parts packed as Excel packs them (deflate)")
+        raise InputError("malformed", where, expected="parts packed as Office packs them (deflate)")
     ratio = part.file_size / max(part.compress_size, 1)
     if part.file_size > _RATIO_FROM and ratio > MAX_COMPRESSION_RATIO:
         raise InputError(
@@ -169,14 +173,14 @@ def _check_packing(where: str, part: zipfile.ZipInfo) -> None:
         )
 
 
-def _unpacked(where: str, data: bytes, part: zipfile.ZipInfo) -> Iterator[bytes]:
+def _unpacked(where: str, data: bytes, part: zipfile.ZipInfo, expected: str) -> Iterator[bytes]:
     """Yield a part's bytes a chunk at a time, raising where they are not as many as declared.
 
     zipfile stops at the size the zip declares; calamine reads the packed stream to its end.
     """
     header = data[part.header_offset : part.header_offset + 30]
     if len(header) < 30 or header[:4] != b"PK\x03\x04":
-        raise InputError("malformed", where, expected=WORKBOOK_EXPECTED, found=part.filename)
+        raise InputError("malformed", where, expected=expected, found=part.filename)
     names, extra = struct.unpack("<HH", header[26:30])
     start = part.header_offset + 30 + names + extra
     packed = memoryview(data)[start : start + part.compress_size]
@@ -250,7 +254,7 @@ def _check_part(
 ) -> None:
     """Unpack a part, raising if it is beyond a bound (shared strings, a sheet's cells).
 
-    A sheet is read once quickly (see _usual_cells); a sheet that is not usual is read again,
+    A sheet is read once quickly (see _UsualCells); a sheet that is not usual is read again,
     cell by cell (_check_cells).
     """
     previous, usual, extent = b"", None, None
@@ -288,12 +292,12 @@ def _ahead(chunks: Iterator[bytes], size: int) -> Iterator[bytes]:
 
 def _check_shared_strings(where: str, part: zipfile.ZipInfo, first: bytes) -> None:
     found = _SHARED_STRINGS.search(first, 0, 4096)
-    if found and int(found[1]) > part.file_size:  # calamine reserves room for each
+    if found and _number(found[1]) > part.file_size:  # calamine reserves room for each
         raise InputError(
             "malformed",
             where,
             expected="no more shared strings than the part has bytes",
-            found=f"{part.filename}: uniqueCount {int(found[1]):,}",
+            found=f"{part.filename}: uniqueCount {found[1][:20].decode()}",
         )
 
 
@@ -423,7 +427,13 @@ def _place(ref: bytes) -> tuple[int, int]:
     found = re.fullmatch(rb"([A-Za-z]*)([0-9]+)", ref)
     if found is None:
         return 0, 0  # calamine stops at such a reference: nothing to bound
-    return int(found[2]) - 1, _column_number(found[1]) - 1
+    return _number(found[2]) - 1, _column_number(found[1]) - 1
+
+
+def _number(digits: bytes) -> int:
+    """Return the number the digits spell, capped far beyond every bound (int() refuses more
+    than 4,300 digits, and calamine's counts wrap at 2**32)."""
+    return int(digits) if len(digits) <= 18 else 10**18
 
 
 def _within(rows: int, columns: int) -> bool:
@@ -436,6 +446,8 @@ def _within(rows: int, columns: int) -> bool:
 
 
 def _column_number(letters: bytes) -> int:
+    if len(letters) > 4:  # beyond XFD however spelt: no need to count a megabyte of letters
+        return 26**4
     number = 0
     for char in letters.upper():
         number = number * 26 + char - ord("A") + 1

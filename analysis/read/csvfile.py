@@ -19,7 +19,7 @@ import pyarrow.csv as pa_csv
 
 from analysis._parallel import each
 from analysis.errors import InputError
-from analysis.read.bounds import file_bytes
+from analysis.read.bounds import MAX_CSV_BYTES, file_bytes
 from analysis.read.columns import TableSpec, checked_names, clean_text, column_key, finished
 from analysis.read.keys import one_piece
 
@@ -33,7 +33,7 @@ def read_csv_text(path: Path) -> pd.DataFrame:
     The columns are named as the header spells them, a name given twice included (pandas
     would rename the second "special.1").
     """
-    data = file_bytes(path, expected=CSV_EXPECTED)
+    data = file_bytes(path, limit=MAX_CSV_BYTES, expected=CSV_EXPECTED)
     utf8 = _without_bom(data, path)
     if not utf8 or utf8.isspace():  # isspace stops at the first letter; strip would copy
         raise InputError("empty_file", path, expected="a header row and data rows")
@@ -81,7 +81,7 @@ def read_typed(path: Path, spec: TableSpec) -> pd.DataFrame | None:
     plainly clean (a quoted header, a cell that is not a finite number, a category that
     is only spaces) gives None, and the careful reading takes it.
     """
-    data = file_bytes(path, expected=CSV_EXPECTED)
+    data = file_bytes(path, limit=MAX_CSV_BYTES, expected=CSV_EXPECTED)
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
     if b"\x00" in data:

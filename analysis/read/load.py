@@ -80,6 +80,10 @@ def load(path: str | Path | None = None) -> Dataset:
             return _load(source, typed=False)
     except OSError as exc:  # whatever the system refuses is unusable input, said in one line
         raise os_error(exc, source, DATA_EXPECTED) from None
+    except MemoryError:
+        raise InputError(
+            "too_large", source, expected="tables that fit in this machine's memory"
+        ) from None
 
 
 def _load(source: Path, typed: bool) -> Dataset:
