@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import functools
 import io
 import re
 import unicodedata
@@ -305,19 +306,25 @@ class _Text:
         else:
             self.origin = array("q", (i for i, part in enumerate(parts) for _ in part))
         self.origin.append(len(printed))
-        self._sentence_ends = [m.start() for m in SENTENCE_END.finditer(self.norm)]
-        self._clause_ends = [m.start() for m in CLAUSE_END.finditer(self.norm)]
 
     @classmethod
     def of(cls, printed: str) -> _Text:
         return cls(printed)
+
+    @functools.cached_property
+    def sentence_ends(self) -> list[int]:
+        return [m.start() for m in SENTENCE_END.finditer(self.norm)]
+
+    @functools.cached_property
+    def clause_ends(self) -> list[int]:
+        return [m.start() for m in CLAUSE_END.finditer(self.norm)]
 
     def shown(self, start: int, end: int) -> str:
         return self.printed[self.origin[start] : self.origin[end]].strip().replace("\t", " ")
 
     def sentence(self, pos: int) -> tuple[int, int]:
         """Return the bounds of the sentence holding pos."""
-        ends = self._sentence_ends
+        ends = self.sentence_ends
         k = bisect.bisect_left(ends, pos)  # sentence ends before pos
         return (ends[k - 1] + 1 if k else 0), (ends[k] if k < len(ends) else len(self.norm))
 
@@ -328,7 +335,7 @@ class _Text:
         the same sentence, else with the sentence, or (clause=True) with the figure's clause.
         """
         first, last = self.sentence(start)
-        ends = self._clause_ends
+        ends = self.clause_ends
         k = bisect.bisect_left(ends, end)
         stop = min(ends[k] if k < len(ends) else len(self.norm), last)
         if clause:
