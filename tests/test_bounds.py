@@ -356,3 +356,19 @@ def test_a_table_beyond_the_bound_is_refused_unread(seed_copy):
         handle.truncate(bounds.MAX_CSV_BYTES + 1)  # sparse: no room on disk
     line = assert_refused(run_cli("validate", "--data", "data", cwd=seed_copy.parent))
     assert "budget_lines.csv" in line and f"at most {bounds.MAX_CSV_BYTES:,} bytes" in line
+
+
+def test_a_file_it_may_not_read_is_one_line_naming_it(seed_copy):
+    # CI runs as root, which reads every file: the refusal is played by the system call.
+    target = str(seed_copy / "programs.csv")
+    real_open = os.open
+
+    def refuse(path, *args, **kwargs):
+        if str(path) == target:
+            raise PermissionError(13, "Permission denied", target)
+        return real_open(path, *args, **kwargs)
+
+    with mock.patch("analysis.read.bounds.os.open", refuse):
+        error = refusal(seed_copy)
+    assert (error.kind, error.file) == ("unreadable", target)
+    assert "Permission denied" in error.message() and "\n" not in error.message()
