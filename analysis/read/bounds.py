@@ -328,7 +328,7 @@ class _UsualCells:
             self.unusual = re.compile(
                 rb'<c(?: r="(?:'
                 + right
-                + rb"|[A-Za-z]+(?:0|"
+                + rb"|[A-Za-z]++(?:0|"
                 + below
                 + rb'))|(?! r="[A-Za-z])[\s>/])'
             )
