@@ -20,7 +20,7 @@ unpacked here as a stream, without keeping them, and it is refused when
   for as many as declared).
 
 The bounds are far above what the tables need: a sheet of 1,048,576 budget lines in six
-columns unpacks to about 340 MB (the benchmark's 100,000 projects: 837,639 lines, 273 MB),
+columns unpacks to about 340 MB (the benchmark's 100,000 projects: 837,638 lines, 273 MB),
 and the tables have about a dozen columns.
 """
 
