@@ -52,6 +52,12 @@ def _count_or_all(text: str) -> int | None:
     return int(text)
 
 
+def _folder_name(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a folder name, not an empty one")
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the parser for every subcommand."""
     parser = _Parser(prog=PROG, description="专项资金项目预算分析 / special-fund budget analysis")
@@ -94,7 +100,15 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument(
         "report", metavar="REPORT", help="the report as .txt (UTF-8 or GBK) or .docx"
     )
-    extract.add_argument("--out", metavar="DIR", default=".", help="output folder (default: .)")
+    extract.add_argument(
+        "--out",
+        metavar="DIR",
+        type=_folder_name,
+        help="output folder (default: REPORT's name with -tables, in the working directory)",
+    )
+    extract.add_argument(
+        "--force", action="store_true", help="replace tables the output folder already holds"
+    )
     extract.set_defaults(handler=_extract)
 
     rules = commands.add_parser("rules", help="list the data-quality rules")
@@ -192,9 +206,12 @@ def _run(args: argparse.Namespace) -> int:
 def _extract(args: argparse.Namespace) -> int:
     """Run `extract`: 0 when every figure was read, 1 when some were not (tables still written)."""
     from analysis.read.extract import extract, issue_text, write
+    from analysis.read.extract.tables import check_out, default_out
 
+    out = args.out or default_out(args.report)
+    check_out(out, force=args.force)  # before the report is read: a refusal is quick
     extraction = extract(args.report, prefix=getattr(args, "id_prefix", None))
-    write(extraction, args.out)
+    write(extraction, out, force=args.force)
     lines = [issue_text(issue, extraction.report) for issue in extraction.issues]
     sys.stderr.buffer.write("".join(line + "\n" for line in lines).encode("utf-8"))
     sys.stderr.flush()
@@ -208,7 +225,7 @@ def _extract(args: argparse.Namespace) -> int:
     summary = (
         "{}: 项目 {} 个，预算明细 {} 行，计划 {} 个，更正 {} 处，未能录入 {} 处 / "
         "{} projects, {} budget lines, {} programs, {} corrected, {} not entered\n"
-    ).format(args.out, *counts, *counts)
+    ).format(out, *counts, *counts)
     sys.stdout.buffer.write(summary.encode("utf-8"))
     sys.stdout.flush()
     return 0 if extraction.complete() else 1

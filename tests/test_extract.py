@@ -16,6 +16,8 @@ from pathlib import Path
 import docx
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from analysis.config import bundled_data_dir
 from analysis.errors import InputError
@@ -473,14 +475,166 @@ def test_out_that_is_a_file_exits_2(tmp_path):
     assert "an output folder" in result.stderr
 
 
-def test_out_defaults_to_the_working_directory(tmp_path):
+def test_without_out_the_tables_go_to_a_new_folder_named_after_the_report(tmp_path):
     report = write_report(tmp_path / "in", "r.txt", CLEAN_REPORT)
     result = run_cli("extract", str(report), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     names = {"projects.csv", "budget_lines.csv", "programs.csv", "unread.csv"}
-    assert names <= {p.name for p in tmp_path.iterdir()}
-    header = (tmp_path / "projects.csv").read_bytes().splitlines()[0]
+    assert {p.name for p in tmp_path.iterdir()} == {"in", "r-tables"}
+    assert {p.name for p in (tmp_path / "r-tables").iterdir()} == names
+    assert result.stdout.startswith("r-tables: ")
+    header = (tmp_path / "r-tables" / "projects.csv").read_bytes().splitlines()[0]
     assert header == (
         b"project_id,year,program,organization,title,special,self_raised,total,"
         b"self_raised_actual,unit,source"
     )
+
+
+# --- nothing the user has is replaced unasked ------------------------------------------------
+
+TABLES = ("projects.csv", "budget_lines.csv", "programs.csv", "unread.csv")
+
+
+def files_in(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
+
+
+def assert_one_line_refusal(result: subprocess.CompletedProcess[str], *culprits: str) -> None:
+    assert result.returncode == 2, result.stderr
+    assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.stderr
+    assert all(culprit in result.stderr for culprit in culprits), result.stderr
+
+
+@pytest.mark.parametrize("existing", TABLES)
+def test_extract_never_overwrites_tables_without_force(tmp_path, existing):
+    write_report(tmp_path, "r.txt", PLAIN_REPORT)
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / existing).write_bytes(b"my own,table\n1,2\n")
+    before = files_in(tmp_path)
+    result = run_cli("extract", "r.txt", "--out", "mine", cwd=tmp_path)
+    assert_one_line_refusal(result, "mine", existing, "--force")
+    assert files_in(tmp_path) == before
+
+
+def test_force_replaces_the_tables_and_nothing_else(tmp_path):
+    write_report(tmp_path, "r.txt", PLAIN_REPORT)
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "projects.csv").write_bytes(b"my own,table\n1,2\n")
+    (tmp_path / "mine" / "notes.txt").write_bytes(b"my notes\n")
+    result = run_cli("extract", "r.txt", "--out", "mine", "--force", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "mine" / "projects.csv").read_bytes().startswith(b"project_id,")
+    assert (tmp_path / "mine" / "notes.txt").read_bytes() == b"my notes\n"
+    assert {p.name for p in (tmp_path / "mine").iterdir()} == {*TABLES, "notes.txt"}
+
+
+def test_a_second_extract_without_out_keeps_the_first_ones_tables(tmp_path):
+    write_report(tmp_path, "r.txt", PLAIN_REPORT)
+    assert run_cli("extract", "r.txt", cwd=tmp_path).returncode == 0
+    with (tmp_path / "r-tables" / "projects.csv").open("ab") as handle:
+        handle.write(b"corrected by hand\n")
+    before = files_in(tmp_path)
+    assert_one_line_refusal(run_cli("extract", "r.txt", cwd=tmp_path), "r-tables")
+    assert files_in(tmp_path) == before
+
+
+def test_a_failure_midway_leaves_no_half_set(tmp_path, monkeypatch):
+    extraction = extract(write_report(tmp_path, "r.txt", PLAIN_REPORT))
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "projects.csv").write_bytes(b"my own,table\n")
+    written = []
+
+    def full_disk(self, path, *args, **kwargs):
+        if len(written) == 2:
+            raise OSError(28, "No space left on device")
+        written.append(path)
+        return original(self, path, *args, **kwargs)
+
+    original = pd.DataFrame.to_csv
+    monkeypatch.setattr(pd.DataFrame, "to_csv", full_disk)
+    before = files_in(tmp_path)
+    for out, force in ((tmp_path / "new" / "tables", False), (tmp_path / "mine", True)):
+        written.clear()
+        with pytest.raises(InputError, match="No space left on device") as raised:
+            write(extraction, out, force=force)
+        assert raised.value.kind == "unwritable"
+        assert files_in(tmp_path) == before  # neither the two files written nor a folder
+        assert sorted(p.name for p in tmp_path.rglob("*")) == ["mine", "projects.csv", "r.txt"]
+
+
+@pytest.mark.parametrize(
+    ("out", "named"),
+    [("afile/sub", "afile/sub"), ("/proc/x", "/proc/x"), ("x" * 300, "x" * 40), ("", "--out")],
+    ids=["under-a-file", "proc", "300-byte-name", "empty"],
+)
+def test_an_out_it_cannot_make_is_one_line(tmp_path, out, named):
+    write_report(tmp_path, "r.txt", PLAIN_REPORT)
+    (tmp_path / "afile").write_bytes(b"a file\n")
+    before = files_in(tmp_path)
+    assert_one_line_refusal(run_cli("extract", "r.txt", "--out", out, cwd=tmp_path), named)
+    assert files_in(tmp_path) == before
+    assert {p.name for p in tmp_path.iterdir()} == {"r.txt", "afile"}
+
+
+# --- a paragraph of megabytes is read in time linear in its length ---------------------------
+# No timing here: each case is long enough (100,000 characters) that reading it from every
+# character again, as before, would take minutes; each asserts what is read.
+
+RUN = 100_000
+# A paragraph of a long run, and the same with a short one: both must read alike.
+RUNS = {
+    "digits": ("1" * RUN, "111"),
+    "digits-in-groups": ("1" + ",111" * (RUN // 4), "1,111,111"),
+    "numerals": ("一" * RUN, "一一一"),
+    "spaces-after-a-label": ("设备费" + " " * RUN + "见附件", "设备费 见附件"),
+    "spaces-after-a-colon": ("设备费：" + " " * RUN + "见附件", "设备费： 见附件"),
+    "spaces-in-a-line's-special-part": ("设备费 10 万元（" + " " * RUN, "设备费 10 万元（ "),
+    "spaces-before-的": ("北塑管业" + " " * RUN + "的计划", "北塑管业 的计划"),
+    "labels": ("设备费" * (RUN // 3), "设备费" * 3),
+    "quotes": ("“" * RUN, "“““"),
+    "names": ("北塑管业" * (RUN // 4), "北塑管业" * 3),
+}
+
+
+@pytest.mark.parametrize(("run", "short"), RUNS.values(), ids=RUNS.keys())
+def test_a_long_run_of_one_kind_is_read_once(tmp_path, run, short):
+    expected = extract(write_report(tmp_path, "short.txt", PLAIN_REPORT + short + "\n"))
+    extraction = extract(write_report(tmp_path, "run.txt", PLAIN_REPORT + run + "\n"))
+    for table in ("projects", "lines", "programs"):
+        pd.testing.assert_frame_equal(getattr(extraction, table), getattr(expected, table))
+    assert extraction.unread["field"].tolist() == expected.unread["field"].tolist()
+
+
+def test_a_long_run_of_numerals_before_a_unit_is_one_unread_figure(tmp_path):
+    extraction = extract(write_report(tmp_path, "r.txt", PLAIN_REPORT + "一" * RUN + "万元\n"))
+    assert len(extraction.unread) == 1
+    assert extraction.unread.loc[0, "text"] == "一" * RUN + "万元"
+
+
+def test_one_paragraph_of_many_copies_reads_every_copy(tmp_path):
+    title, body = PLAIN_REPORT.split("\n", 1)
+    copies = 300
+    extraction = extract(
+        write_report(tmp_path, "r.txt", f"{title}\n{body.replace(chr(10), '') * copies}\n")
+    )
+    one = extract(write_report(tmp_path, "one.txt", f"{title}\n{body.replace(chr(10), '')}\n"))
+    assert len(extraction.lines) == copies * len(one.lines)
+    assert extraction.projects.drop(columns="source").equals(one.projects.drop(columns="source"))
+
+
+_pieces = st.sampled_from(
+    ["北" * 45, "北塑", " " * 30, "“" + "名" * 99 + "”", "“" + "名" * 101 + "”", "的“", "”", "的",
+     "承担", "实施的“", "“北塑”", "的“项目”", "的 “项目名”", "A", "，", "。"]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(pieces=st.lists(_pieces, max_size=14))
+def test_mentions_are_found_where_the_mention_pattern_finds_them(pieces):
+    from analysis.read.extract.prose import MENTION, mentions_in
+
+    text = "".join(pieces)
+    expected = [(m.span(), m.groupdict()) for m in MENTION.finditer(text)]
+    assert [(m.span(), m.groupdict()) for m in mentions_in(text)] == expected

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import datetime
+import io
 import json
+import tempfile
 from decimal import Decimal
 from pathlib import Path
 from unittest import mock
@@ -17,8 +20,8 @@ from openpyxl import Workbook
 from analysis.errors import InputError
 from analysis.measure.measures import measure
 from analysis.read.load import load
-from analysis.words.vocabulary import CATEGORIES
-from tests.conftest import SEED, write_tables
+from analysis.words.vocabulary import CATEGORIES, fen
+from tests.conftest import SEED, read_seed_tables, write_tables
 
 NUMBERS = {"special", "total", "self_raised", "self_raised_actual", "special_total", "year"}
 
@@ -286,6 +289,101 @@ def test_row_numbers_count_blank_lines(seed_copy):
     assert (error.kind, error.row, error.column) == ("not_a_number", 8, "total")
 
 
+@pytest.mark.parametrize("end", ["\n", "\r\n"])
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
+def test_a_cell_over_several_lines_is_one_row(tmp_path, seed_tables, end, encoding):
+    projects = seed_tables["projects"].copy()
+    projects.loc[0, "title"] = "空心玻璃微珠填充改性\n超高分子量\n聚乙烯管材"  # row 2, three lines
+    projects.loc[2, "special"] = "四十二"  # row 4, on the file's line 6
+    folder = tmp_path / "data"
+    write_tables(folder, {**seed_tables, "projects": projects})
+    (folder / "projects.csv").write_bytes(
+        (folder / "projects.csv").read_text(encoding="utf-8").replace("\n", end).encode(encoding)
+    )
+    error = input_error(folder)
+    assert (error.kind, error.row, error.column) == ("not_a_number", 4, "special")
+
+
+def test_a_ragged_row_after_a_cell_over_two_lines_is_named_by_its_row(seed_copy):
+    path = seed_copy / "projects.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[1] = lines[1].replace("北塑管业", '"北塑\n管业"')
+    lines[3] += ",one field too many"  # row 4, on the file's line 5
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    error = input_error(seed_copy)
+    assert (error.kind, error.row) == ("malformed", 4)
+
+
+def test_a_broken_byte_after_a_cell_over_two_lines_is_named_by_its_row(seed_copy):
+    path = seed_copy / "projects.csv"
+    text = path.read_text(encoding="utf-8").replace("北塑管业", '"北塑\n管业"')
+    lines = text.encode("utf-8").split(b"\n")
+    lines[4] += b"\xff\xfe\x80"  # row 4, on the file's line 5
+    path.write_bytes(b"\n".join(lines))
+    error = input_error(seed_copy)
+    assert (error.kind, error.row) == ("bad_encoding", 4)
+
+
+REPEATED_COLUMNS = {
+    "projects-special": ("projects", "special", "special"),
+    "projects-special-spelt-otherwise": ("projects", "special", " Special "),
+    "projects-optional-title": ("projects", "title", "ＴＩＴＬＥ"),
+    "lines-total": ("budget_lines", "total", "total"),
+    "programs-special_total": ("programs", "special_total", "special_total"),
+}
+
+
+@pytest.mark.parametrize(
+    ("table", "name", "header"), REPEATED_COLUMNS.values(), ids=REPEATED_COLUMNS
+)
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
+def test_a_column_given_twice_is_refused(tmp_path, seed_tables, table, name, header, encoding):
+    rows = seed_tables[table].copy()
+    rows.insert(len(rows.columns), header, "99", allow_duplicates=True)
+    folder = write_tables(tmp_path, {**seed_tables, table: rows}, encoding=encoding)
+    error = input_error(folder)
+    assert (error.kind, error.row, error.column) == ("repeated", 1, name)
+    assert error.file.endswith(f"{table}.csv") and "appears twice" in error.message()
+
+
+def test_a_column_given_twice_in_a_workbook_sheet_is_refused(tmp_path, seed_tables):
+    book = tmp_path / "book.xlsx"
+    projects = seed_tables["projects"].copy()
+    projects.insert(len(projects.columns), "special", "99", allow_duplicates=True)
+    with pd.ExcelWriter(book) as writer:
+        for name, table in {**seed_tables, "projects": projects}.items():
+            table.to_excel(writer, sheet_name=name, index=False)
+    error = input_error(book)
+    assert (error.kind, error.row, error.column) == ("repeated", 1, "special")
+    assert "sheet projects" in error.file
+
+
+def test_empty_header_cells_are_not_a_column_given_twice(tmp_path, seed_tables):
+    projects = seed_tables["projects"].copy()
+    projects.insert(len(projects.columns), "", "", allow_duplicates=True)
+    projects.insert(len(projects.columns), " ", "", allow_duplicates=True)
+    assert len(load(write_tables(tmp_path, {**seed_tables, "projects": projects})).projects) == 4
+
+
+@pytest.mark.parametrize("other", ["Projects.csv", "PROJECTS.CSV", "projects.CSV"])
+def test_two_files_whose_names_differ_only_in_case_are_refused(seed_copy, other):
+    (seed_copy / other).write_bytes((seed_copy / "projects.csv").read_bytes())
+    error = input_error(seed_copy)
+    assert error.kind == "repeated"
+    assert other in error.message() and "projects.csv" in error.message()
+
+
+@pytest.mark.parametrize("other", [" projects ", "projects.csv", "Projects.CSV"])
+def test_two_sheets_for_one_table_are_refused(tmp_path, seed_tables, other):
+    book = tmp_path / "book.xlsx"
+    with pd.ExcelWriter(book) as writer:
+        for name, table in seed_tables.items():
+            table.to_excel(writer, sheet_name=name, index=False)
+        seed_tables["projects"].to_excel(writer, sheet_name=other, index=False)
+    error = input_error(book)
+    assert error.kind == "repeated" and repr(other) in error.message()
+
+
 def test_bad_year_and_missing_id(tmp_path, seed_tables):
     projects = seed_tables["projects"].copy()
     projects.loc[1, "year"] = "二〇二一"
@@ -381,6 +479,78 @@ def test_datapackage_describes_every_bundled_column():
                 assert values.str.fullmatch(r"\d+").all()
             if "enum" in field.get("constraints", {}):
                 assert set(values) <= set(field["constraints"]["enum"])
+
+
+# --- numbers: separators in groups of three, amounts within a bound -------------------
+
+
+@pytest.mark.parametrize(
+    "text", ["52,5", "1e5,0", "5 2", "1,23,456", "1,2345", ",123", "1,,234", "1.234,5", "12,34.5"]
+)
+def test_a_thousands_separator_must_group_by_three(tmp_path, seed_tables, text):
+    projects = seed_tables["projects"].copy()
+    projects.loc[1, "special"] = text  # spreadsheet row 3
+    error = input_error(write_tables(tmp_path, {**seed_tables, "projects": projects}))
+    assert (error.kind, error.row, error.column, error.found) == (
+        "not_a_number",
+        3,
+        "special",
+        text,
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "wan"),
+    [("1,234", 1234), ("1,234,567.5", 1234567.5), ("-1,234", -1234), ("１，２３４", 1234)],
+)
+def test_thousands_separators_in_groups_of_three_are_read(tmp_path, seed_tables, text, wan):
+    projects = seed_tables["projects"].copy()
+    projects.loc[1, "self_raised_actual"] = text
+    ds = load(write_tables(tmp_path, {**seed_tables, "projects": projects}))
+    assert ds.projects.loc[1, "self_raised_actual"] == wan
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "value", "unit", "row"),
+    [
+        ("projects", "special", "1e308", "元", 3),
+        ("projects", "special", "1e308", "亿元", 3),  # inf once in 分
+        ("projects", "total", "4500000000.01", "万元", 3),  # just beyond 4.5e9 万元
+        ("projects", "self_raised_actual", "-1e20", "万元", 3),
+        ("budget_lines", "special", "45000000000000000000", "元", 3),
+        ("programs", "special_total", "1e13", "万元", 2),
+    ],
+)
+def test_an_amount_beyond_the_bound_is_refused(
+    tmp_path, seed_tables, table, column, value, unit, row
+):
+    rows = seed_tables[table].copy()
+    rows.loc[row - 2, [column, "unit"]] = [value, unit]
+    error = input_error(write_tables(tmp_path, {**seed_tables, table: rows}))
+    assert (error.kind, error.row, error.column) == ("out_of_range", row, column)
+    assert error.file.endswith(f"{table}.csv") and "4,500,000,000 万元" in error.message()
+
+
+def test_amounts_that_add_up_beyond_the_bound_are_refused_where_they_cross_it(
+    tmp_path, seed_tables
+):
+    lines = seed_tables["budget_lines"].copy()
+    lines.loc[[0, 1, 2], "total"] = ["2000000000", "2000000000", "600000000"]  # 4.6e9 万元
+    error = input_error(write_tables(tmp_path, {**seed_tables, "budget_lines": lines}))
+    assert (error.kind, error.row, error.column) == ("out_of_range", 4, "total")
+    assert "add up to" in error.message()
+
+
+def test_amounts_up_to_the_bound_add_up_to_the_fen(tmp_path, seed_tables):
+    # 4.4e9 万元 and 0.01 元: the sum is a whole number of 分 beyond what float64 holds
+    # exactly as 万元 fractions, and exact as 分.
+    projects = seed_tables["projects"].copy()
+    projects.loc[0, ["special", "self_raised", "total", "unit"]] = ["4400000000.01", "", "", "万元"]
+    projects.loc[1, ["special", "self_raised", "total", "unit"]] = ["0.01", "", "", "元"]
+    projects["self_raised_actual"] = ""
+    ds = load(write_tables(tmp_path, {**seed_tables, "projects": projects}))
+    special = fen(ds.projects["special"])
+    assert int(special.sum()) == 4_400_000_000_010_000 + 1 + sum(int(x) for x in special[2:])
 
 
 # --- the typed reading of clean files and the careful reading agree ------------------
@@ -487,10 +657,8 @@ _records = st.lists(
 
 @settings(max_examples=150, deadline=None)
 @given(records=_records, crlf=st.booleans(), final_newline=st.booleans())
-def test_row_numbers_without_reading_row_by_row_match_reading_row_by_row(
-    records, crlf, final_newline
-):
-    from analysis.read.csvfile import _line_numbers, _line_numbers_read, _read_text
+def test_row_numbers_are_the_rows_a_spreadsheet_shows_read_either_way(records, crlf, final_newline):
+    from analysis.read.csvfile import _read_text, _row_numbers, _row_numbers_read
 
     end = "\r\n" if crlf else "\n"
     text = "project_id,note,total" + end
@@ -501,9 +669,12 @@ def test_row_numbers_without_reading_row_by_row_match_reading_row_by_row(
     utf8 = text.encode("utf-8")
     n_rows = len(_read_text(utf8))
     assert n_rows == len(records)
-    expected = _line_numbers_read(utf8, n_rows)
-    with mock.patch("analysis.read.csvfile._line_numbers_read", wraps=_line_numbers_read) as read:
-        assert _line_numbers(utf8, n_rows).tolist() == expected.tolist()
+    # The rows a spreadsheet shows: one per record, however many lines its note takes, and
+    # an empty row per blank line.
+    shown = [2 + i + sum(blank.count("\n") for _, blank in records[:i]) for i in range(n_rows)]
+    assert _row_numbers_read(utf8, n_rows).tolist() == shown
+    with mock.patch("analysis.read.csvfile._row_numbers_read", wraps=_row_numbers_read) as read:
+        assert _row_numbers(utf8, n_rows).tolist() == shown
     # Only a quote inside an unquoted cell may send it back to reading row by row.
     assert not read.called or any(note == 'he said "x"' for note, _ in records)
 
@@ -517,3 +688,123 @@ def test_a_blank_line_at_the_end_keeps_the_typed_reading_and_the_row_numbers(see
     table = _read_typed(path, SPECS["budget_lines"])
     assert table is not None
     assert table["source_row"].tolist() == list(range(2, len(table) + 2))
+
+
+# --- whatever the tables hold: a data set or an input error, nothing else ------------------
+
+ODD_CELLS = ["", " ", "1e308", "-1e308", "inf", "nan", "1,23", "52,5", "1,234", "１２", "--5",
+             "1" * 40, "9" * 400, "0x10", "\x00", "\x07", "\u202e", "=1+2", '"', '""', "a\nb",
+             "元", "亿元", "千元", "设备费", "2021", "二〇二一", "-0", "1e-9",
+             "\ufeff5"]  # fmt: skip
+_cell = st.one_of(st.sampled_from(ODD_CELLS), st.text(max_size=8))
+_encoding = st.sampled_from(["utf-8", "utf-8-sig", "gbk", "gb18030", "utf-16", "latin-1"])
+
+
+@st.composite
+def _table_bytes(draw, name: str) -> bytes:
+    """The bundled table, damaged: cells, headers, rows and bytes changed at random."""
+    rows = [list(row) for row in [SEED_ROWS[name][0], *SEED_ROWS[name][1:]]]
+    for _ in range(draw(st.integers(1, 5))):
+        r = draw(st.integers(0, len(rows) - 1))
+        op = draw(st.sampled_from(["cell", "cell", "header", "twice", "ragged", "row", "drop"]))
+        if op == "cell" and rows[r]:
+            rows[r][draw(st.integers(0, len(rows[r]) - 1))] = draw(_cell)
+        elif op == "header":
+            rows[0][draw(st.integers(0, len(rows[0]) - 1))] = draw(
+                st.sampled_from([*SEED_ROWS[name][0], "SPECIAL", " Total ", ""])
+            )
+        elif op == "twice" and rows[0]:  # a column given twice, filled below
+            again = draw(st.sampled_from(rows[0]))
+            rows = [[*rows[0], again], *([*row, draw(_cell)] for row in rows[1:])]
+        elif op == "ragged":
+            rows[r] = [*rows[r], draw(_cell)] if draw(st.booleans()) else rows[r][:-1]
+        elif op == "row":
+            rows.insert(draw(st.integers(1, len(rows))), draw(st.lists(_cell, max_size=12)))
+        elif op == "drop" and len(rows) > 1:
+            rows.pop(draw(st.integers(1, len(rows) - 1)))
+    end = draw(st.sampled_from(["\n", "\r\n", "\r"]))
+    text = "".join(",".join(row) + end for row in rows)
+    if draw(st.booleans()):  # quoted as a CSV writer would
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator=end).writerows(rows)
+        text = buffer.getvalue()
+    data = text.encode(draw(_encoding), errors="replace")
+    if draw(st.integers(0, 9)) == 0:
+        data = draw(st.binary(max_size=300))
+    return data
+
+
+SEED_ROWS = {
+    name: [list(read_seed_tables()[name].columns), *read_seed_tables()[name].values.tolist()]
+    for name in ("projects", "budget_lines", "programs", "categories")
+}
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_malformed_tables_give_a_data_set_or_an_input_error(data):
+    damaged = data.draw(st.lists(st.sampled_from(sorted(SEED_ROWS)), min_size=1, max_size=3))
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        for name, rows in SEED_ROWS.items():
+            table = data.draw(_table_bytes(name)) if name in damaged else None
+            if table is None:
+                buffer = io.StringIO()
+                csv.writer(buffer, lineterminator="\n").writerows(rows)
+                table = buffer.getvalue().encode("utf-8")
+            (folder / f"{name}.csv").write_bytes(table)
+        try:
+            ds = load(folder)
+        except InputError as error:
+            assert error.message().count("\n") == 0
+        else:
+            assert len(ds.projects) >= 1
+
+
+_value = st.one_of(
+    _cell,
+    st.floats(),
+    st.integers(-(2**62), 2**62),
+    st.booleans(),
+    st.datetimes(min_value=datetime.datetime(1900, 3, 1)),
+    st.sampled_from(["=1/0", "=A1", '=HYPERLINK("http://x","y")']),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_malformed_workbooks_give_a_data_set_or_an_input_error(data):
+    book = Workbook()
+    book.remove(book.active)
+    for name, rows in SEED_ROWS.items():
+        spelling = data.draw(st.sampled_from([name, name.title(), f"{name}.csv", None]))
+        if spelling is None or spelling in book.sheetnames:
+            continue
+        sheet = book.create_sheet(spelling)
+        for row in rows:
+            sheet.append([_plain(v) for v in row])
+    for _ in range(data.draw(st.integers(0, 8))):
+        if not book.sheetnames:
+            book.create_sheet("Sheet")
+        sheet = book[data.draw(st.sampled_from(book.sheetnames))]
+        r, c = data.draw(st.integers(1, 15)), data.draw(st.integers(1, 14))
+        value = data.draw(_value)
+        if isinstance(value, str):
+            value = "".join(ch for ch in value if ch >= " " or ch in "\t\n\r")
+        sheet.cell(row=r, column=c).value = value
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "book.xlsx"
+        book.save(path)
+        try:
+            ds = load(path)
+        except InputError as error:
+            assert error.message().count("\n") == 0
+        else:
+            assert len(ds.projects) >= 1
+
+
+def _plain(text: str) -> object:
+    try:
+        return float(text) if text.strip() else None
+    except ValueError:
+        return text

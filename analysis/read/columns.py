@@ -75,8 +75,8 @@ def checked_names(names: list[str], spec: TableSpec, where: str) -> None:
     """Raise for a column given twice or a required column missing."""
     seen: set[str] = set()
     for name in names:
-        if name in seen and name:
-            raise InputError("malformed", where, row=1, column=name, expected="each column once")
+        if name in seen and name:  # empty header cells are columns nobody named
+            raise InputError("repeated", where, row=1, column=name, expected="each column once")
         seen.add(name)
     for column in spec.required:
         if column not in names:

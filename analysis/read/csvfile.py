@@ -1,6 +1,7 @@
 """Read a CSV file of any of the accepted encodings, typed where it is clean, as text otherwise.
 
-Row numbers are the rows a spreadsheet shows (the header is row 1).
+Row numbers are the rows a spreadsheet shows (the header is row 1): a cell in quotes that
+runs over several lines is one row, and a blank line is an empty row.
 """
 
 from __future__ import annotations
@@ -18,18 +19,21 @@ import pyarrow.csv as pa_csv
 
 from analysis._parallel import each
 from analysis.errors import InputError
+from analysis.read.bounds import MAX_CSV_BYTES, file_bytes
 from analysis.read.columns import TableSpec, checked_names, clean_text, column_key, finished
 from analysis.read.keys import one_piece
 
 ENCODINGS_EXPECTED = "UTF-8, UTF-8 with BOM, GBK or GB18030"
+CSV_EXPECTED = "a CSV file"
 
 
 def read_csv_text(path: Path) -> pd.DataFrame:
-    """Return a CSV file as a table of text (missing cells as NA), whatever its encoding."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError("missing_file", path, found=exc.strerror) from None
+    """Return a CSV file as a table of text (missing cells as NA), whatever its encoding.
+
+    The columns are named as the header spells them, a name given twice included (pandas
+    would rename the second "special.1").
+    """
+    data = file_bytes(path, limit=MAX_CSV_BYTES, expected=CSV_EXPECTED)
     utf8 = _without_bom(data, path)
     if not utf8 or utf8.isspace():  # isspace stops at the first letter; strip would copy
         raise InputError("empty_file", path, expected="a header row and data rows")
@@ -43,7 +47,19 @@ def read_csv_text(path: Path) -> pd.DataFrame:
             table = _read_text(utf8)
         except Exception:  # pyarrow's parse errors carry no row number; find it ourselves
             raise _csv_structure_error(utf8, path) from None
-    return table.assign(source_row=_line_numbers(utf8, len(table)))
+    header = _header(utf8)
+    if len(header) == len(table.columns):
+        table.columns = header
+    return table.assign(source_row=_row_numbers(utf8, len(table)))
+
+
+def _header(utf8: bytes) -> list[str]:
+    """Return the header's cells as the file spells them (only its first lines are read)."""
+    text = io.TextIOWrapper(io.BytesIO(utf8), encoding="utf-8", newline="")
+    try:
+        return next(csv.reader(text), [])
+    except csv.Error:
+        return []
 
 
 def _read_text(utf8: bytes) -> pd.DataFrame:
@@ -65,10 +81,7 @@ def read_typed(path: Path, spec: TableSpec) -> pd.DataFrame | None:
     plainly clean (a quoted header, a cell that is not a finite number, a category that
     is only spaces) gives None, and the careful reading takes it.
     """
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return None
+    data = file_bytes(path, limit=MAX_CSV_BYTES, expected=CSV_EXPECTED)
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
     if b"\x00" in data:
@@ -98,7 +111,7 @@ def read_typed(path: Path, spec: TableSpec) -> pd.DataFrame | None:
     if any(values is None for values in columns):
         return None
     table = pd.DataFrame(dict(zip(keep, columns, strict=True)), copy=False)
-    table["source_row"] = _line_numbers(data, len(table))
+    table["source_row"] = _row_numbers(data, len(table))
     return finished(table, keep, spec)
 
 
@@ -151,39 +164,49 @@ def _categorical(cells: pa.ChunkedArray) -> pd.Series | None:
     return pd.Series(cells.to_pandas())
 
 
-def _line_numbers(utf8: bytes, n_rows: int) -> np.ndarray:
-    """Return the line on which each data row starts (the header is line 1).
+def _row_numbers(utf8: bytes, n_rows: int) -> np.ndarray:
+    """Return the row a spreadsheet shows for each data row (the header is row 1).
 
-    pyarrow skips blank lines and lets a quoted cell run over several lines. Both are
-    found from where the newlines and quotes stand, without going through the file row
-    by row: a blank line at the end of a million rows must not cost seconds.
+    A newline ends a row unless it stands inside quotes; pyarrow skips blank lines, which a
+    spreadsheet shows as empty rows. Both are found from where the newlines and quotes
+    stand, without going through the file row by row: a blank line at the end of a million
+    rows must not cost seconds.
     """
     view = np.frombuffer(utf8, dtype=np.uint8)
     lines = sum(int(np.count_nonzero(chunk == ord("\n"))) for _, chunk in _chunks(view))
     if lines + (0 if utf8.endswith(b"\n") else 1) == n_rows + 1:
-        return np.arange(n_rows) + 2  # one line per record: the usual file
-    newlines, quotes = _positions(view, ord("\n")), _positions(view, ord('"'))
-    # A newline ends a record unless it stands inside quotes: after an odd number of them.
-    ends = newlines[np.searchsorted(quotes, newlines) % 2 == 0]
+        return np.arange(n_rows) + 2  # one line per row: the usual file
+    ends = _row_ends(view)
     starts, stops = np.r_[0, ends + 1], np.r_[ends, len(utf8)]
     cr = (stops > starts) & (view[np.maximum(stops - 1, 0)] == ord("\r"))
     filled = stops - starts - cr > 0
-    lines = np.searchsorted(newlines, starts[filled]) + 1  # newlines before it, plus one
-    if len(lines) == n_rows + 1:  # the header, then one per row
-        return lines[1:]
-    return _line_numbers_read(utf8, n_rows)  # a quote inside an unquoted cell, say
+    rows = np.flatnonzero(filled) + 1  # rows ended before it, plus one
+    if len(rows) == n_rows + 1:  # the header, then one per row
+        return rows[1:]
+    return _row_numbers_read(utf8, n_rows)  # a quote inside an unquoted cell, say
 
 
-def _line_numbers_read(utf8: bytes, n_rows: int) -> np.ndarray:
-    """Return the line on which each data row starts, reading the file row by row."""
+def _row_ends(view: np.ndarray) -> np.ndarray:
+    """Return where the newlines that end a row stand: after an even number of quotes."""
+    newlines, quotes = _positions(view, ord("\n")), _positions(view, ord('"'))
+    return newlines[np.searchsorted(quotes, newlines) % 2 == 0]
+
+
+def row_at(data: bytes, at: int) -> int:
+    """Return the row a spreadsheet shows for the byte at the given place (header: row 1).
+
+    The bytes may be GBK or GB18030: their multi-byte characters hold no quote or newline.
+    """
+    view = np.frombuffer(data, dtype=np.uint8)[:at]
+    return len(_row_ends(view)) + 1
+
+
+def _row_numbers_read(utf8: bytes, n_rows: int) -> np.ndarray:
+    """Return the row a spreadsheet shows for each data row, reading the file row by row."""
     reader = csv.reader(io.StringIO(utf8.decode("utf-8"), newline=""))
     next(reader)
-    starts, line = [], 1
-    for record in reader:
-        if record:  # pyarrow skips blank lines
-            starts.append(line + 1)
-        line = reader.line_num
-    return np.asarray(starts[:n_rows], dtype=np.int64)
+    rows = [row for row, record in enumerate(reader, 2) if record]  # pyarrow skips blank lines
+    return np.asarray(rows[:n_rows], dtype=np.int64)
 
 
 def _positions(view: np.ndarray, value: int) -> np.ndarray:
@@ -213,18 +236,18 @@ def as_utf8(data: bytes, path: Path) -> bytes:
         if _reads_as_chinese(data[: exc.start]):
             # Chinese text decoded as UTF-8 before the bad byte: a damaged UTF-8 file, which
             # GB18030 would turn into plausible nonsense rather than refuse.
-            row = data.count(b"\n", 0, exc.start) + 1
             found = data[exc.start : exc.start + 4]
-            raise InputError("bad_encoding", path, row=row, expected="UTF-8", found=found) from None
+            raise InputError(
+                "bad_encoding", path, row=row_at(data, exc.start), expected="UTF-8", found=found
+            ) from None
     try:
         # GB18030 is a superset of GBK and GB2312: what Excel on a Chinese Windows writes.
         return data.decode("gb18030").encode("utf-8")
     except UnicodeDecodeError as exc:
-        row = data.count(b"\n", 0, exc.start) + 1
         raise InputError(
             "bad_encoding",
             path,
-            row=row,
+            row=row_at(data, exc.start),
             expected=ENCODINGS_EXPECTED,
             found=data[exc.start : exc.start + 4],
         ) from None
@@ -237,7 +260,7 @@ def _without_bom(data: bytes, path: Path) -> bytes:
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise InputError("bad_encoding", path, expected=ENCODINGS_EXPECTED, found="UTF-16")
     if b"\x00" in data:
-        row = data.count(b"\n", 0, data.index(b"\x00")) + 1
+        row = row_at(data, data.index(b"\x00"))
         raise InputError("bad_encoding", path, row=row, expected=ENCODINGS_EXPECTED, found="binary")
     return data
 
@@ -251,17 +274,19 @@ def _reads_as_chinese(prefix: bytes) -> bool:
 def _csv_structure_error(utf8: bytes, path: Path) -> InputError:
     """Return an error naming the first row whose field count differs from the header's."""
     reader = csv.reader(io.StringIO(utf8.decode("utf-8"), newline=""))
+    done = 0  # rows read, the header included
     try:
         header = next(reader)
-        for row in reader:
-            if row and len(row) != len(header):
+        done = 1
+        for done, record in enumerate(reader, 2):
+            if record and len(record) != len(header):
                 return InputError(
                     "malformed",
                     path,
-                    row=reader.line_num,
+                    row=done,
                     expected=f"{len(header)} fields as in the header",
-                    found=f"{len(row)} fields",
+                    found=f"{len(record)} fields",
                 )
     except csv.Error as exc:
-        return InputError("malformed", path, row=reader.line_num, found=str(exc))
+        return InputError("malformed", path, row=done + 1, found=str(exc))
     return InputError("malformed", path, expected="comma-separated values")

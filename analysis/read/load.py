@@ -12,6 +12,7 @@ table in 元 and the same table in 万元 load to identical numbers.
 
 from __future__ import annotations
 
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,16 +24,26 @@ import pyarrow.compute as pc
 from analysis._parallel import each, together
 from analysis.config import bundled_data_dir
 from analysis.errors import InputError
+from analysis.read.bounds import os_error
 from analysis.read.columns import SPECS, checked_columns
 from analysis.read.csvfile import read_csv_text, read_typed
 from analysis.read.keys import first_rows, id_codes, spread
-from analysis.read.values import category_codes, fen_column, require, unit_column, year_column
+from analysis.read.values import (
+    category_codes,
+    check_sums,
+    fen_column,
+    require,
+    unit_column,
+    year_column,
+)
 from analysis.read.workbook import read_workbook
 from analysis.words.vocabulary import (
     CATEGORIES,
     FEN_PER_WAN,
     to_wan,
 )
+
+DATA_EXPECTED = "a data folder or an .xlsx workbook"
 
 
 @dataclass(frozen=True)
@@ -61,11 +72,18 @@ def load(path: str | Path | None = None) -> Dataset:
     """Return the Dataset read from a folder or .xlsx workbook (default: the bundled data)."""
     source = Path(path) if path is not None else bundled_data_dir()
     try:
-        return _load(source, typed=True)
-    except InputError:
-        # The typed reading stops at a fault without quoting the cell as the file holds it;
-        # the careful reading finds the same fault and names it exactly.
-        return _load(source, typed=False)
+        try:
+            return _load(source, typed=True)
+        except InputError:
+            # The typed reading stops at a fault without quoting the cell as the file holds
+            # it; the careful reading finds the same fault and names it exactly.
+            return _load(source, typed=False)
+    except OSError as exc:  # whatever the system refuses is unusable input, said in one line
+        raise os_error(exc, source, DATA_EXPECTED) from None
+    except MemoryError:
+        raise InputError(
+            "too_large", source, expected="tables that fit in this machine's memory"
+        ) from None
 
 
 def _load(source: Path, typed: bool) -> Dataset:
@@ -86,30 +104,41 @@ def _read_tables(source: Path, typed: bool) -> tuple[dict[str, pd.DataFrame], di
     Cells are stripped text, empty ones NA; where typed, a clean CSV file's amounts are
     already numbers and its categories and units categorical (see read_typed).
     """
-    if not source.exists():
-        raise InputError("missing_file", source, expected="a data folder or an .xlsx workbook")
-    if source.is_dir():
+    try:
+        is_folder = stat.S_ISDIR(source.stat().st_mode)
+    except OSError as exc:  # missing, under a file, a name too long for the system
+        raise os_error(exc, source, DATA_EXPECTED) from None
+    if is_folder:
         return _read_folder(source, typed)
     if source.suffix.lower() in (".xlsx", ".xlsm"):
         return read_workbook(source)
-    raise InputError(
-        "bad_value",
-        source,
-        expected="a folder of CSV files or an .xlsx workbook",
-        found=source.name,
-    )
+    raise InputError("bad_value", source, expected=DATA_EXPECTED, found=source.name)
 
 
 def _read_folder(folder: Path, typed: bool) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
-    names = {p.name.lower(): p for p in folder.iterdir() if p.is_file()}
+    try:
+        entries = list(folder.iterdir())
+    except OSError as exc:
+        raise os_error(exc, folder, DATA_EXPECTED) from None
+    # Windows and macOS do not tell Projects.csv from projects.csv: neither is picked.
+    names: dict[str, list[Path]] = {}
+    for path in entries:
+        names.setdefault(path.name.casefold(), []).append(path)
     found: dict[str, Path] = {}
     for spec in SPECS.values():
-        path = names.get(f"{spec.name}.csv")
-        if path is None:
+        paths = names.get(f"{spec.name}.csv", [])
+        if len(paths) > 1:
+            raise InputError(
+                "repeated",
+                folder / f"{spec.name}.csv",
+                expected="one file of that name (names that differ only in case are one)",
+                found=", ".join(sorted(path.name for path in paths)),
+            )
+        if not paths:
             if spec.needed:
                 raise InputError("missing_file", folder / f"{spec.name}.csv")
             continue
-        found[spec.name] = path
+        found[spec.name] = paths[0]
 
     def read(name: str) -> pd.DataFrame:
         path, spec = found[name], SPECS[name]
@@ -117,8 +146,15 @@ def _read_folder(folder: Path, typed: bool) -> tuple[dict[str, pd.DataFrame], di
         return checked_columns(read_csv_text(path), spec, str(path)) if table is None else table
 
     # A CSV row is some 50 bytes: the largest file says how many rows the reading goes through.
-    tables = each(read, found, rows=max(path.stat().st_size for path in found.values()) // 50)
+    tables = each(read, found, rows=max(map(_size, found.values())) // 50)
     return dict(zip(found, tables, strict=True)), {name: str(path) for name, path in found.items()}
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:  # the reading says what is wrong with it
+        return 0
 
 
 # --- the four tables -----------------------------------------------------------------
@@ -154,6 +190,7 @@ def _lines(raw: pd.DataFrame, where: str, categories: pd.DataFrame) -> pd.DataFr
         unit,
         rows=len(raw),
     )
+    check_sums(raw, {"total": total, "special": special}, where)
     return pd.DataFrame(
         {
             "project_id": raw["project_id"],
@@ -190,6 +227,8 @@ def _projects(raw: pd.DataFrame, where: str, lines: pd.DataFrame) -> pd.DataFram
     self_raised = fen_column(raw, "self_raised", factors, where)
     total = fen_column(raw, "total", factors, where)
     actual = fen_column(raw, "self_raised_actual", factors, where)
+    amounts = {"special": special, "self_raised": self_raised, "total": total}
+    check_sums(raw, {**amounts, "self_raised_actual": actual}, where)
 
     # Where neither total nor self-raised is given, the lines' sum is the total.
     from_lines = np.isnan(total) & np.isnan(self_raised)
@@ -254,6 +293,7 @@ def _programs(raw: pd.DataFrame | None, where: str | None) -> pd.DataFrame:
     unit, factors = unit_column(raw, where)
     unit = unit()
     special_total = fen_column(raw, "special_total", factors, where)
+    check_sums(raw, {"special_total": special_total}, where)
     table = pd.DataFrame(
         {
             "program": raw["program"],

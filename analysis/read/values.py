@@ -6,6 +6,7 @@ A cell that is not what its column holds stops the reading with an InputError th
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 from collections.abc import Callable
 
@@ -16,9 +17,21 @@ import pyarrow.compute as pc
 
 from analysis.errors import InputError
 from analysis.read.keys import distinct, spread
-from analysis.words.vocabulary import DEFAULT_UNIT, UNIT_ALIASES, UNIT_FACTORS
+from analysis.words.vocabulary import DEFAULT_UNIT, FEN_PER_WAN, UNIT_ALIASES, UNIT_FACTORS
 
-_NUMBER_PATTERN = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
+_NUMBER_PATTERN = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
+# Thousands separators, as Excel and people write them: groups of three, none after the point.
+_GROUPED = re.compile(r"[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?")
+
+# The largest amount, either way, in 分, and the largest sum of a table's amounts taken
+# without sign. Amounts are summed as float64 counts of whole 分, exact below 2**53 (about
+# 9.0e15 分, 9.0e9 万元). Where a table's amounts add up to at most 4.5e15 分 (4.5e9 万元,
+# 45 万亿元: beyond any budget; below 2**52), every sum of them is exact, given or derived
+# (total = special + self_raised), and so is the difference of two such sums, also across
+# tables (a project's lines against its total, a program's projects against its
+# declaration). A million budget lines of up to 4,000 万元 each stay within it.
+MAX_AMOUNT_FEN = 45 * 10**14
+_MAX_AMOUNT = f"{MAX_AMOUNT_FEN // FEN_PER_WAN:,} 万元"
 
 
 def reject(
@@ -61,11 +74,32 @@ def fen_column(table: pd.DataFrame, column: str, factors: np.ndarray, where: str
         numbers = text.to_numpy(dtype=np.float64, copy=True)
     else:
         numbers = _parsed(table, column, where)
-    scaled = numbers * factors
+    with np.errstate(over="ignore"):  # 1e308 in 亿元 is inf: refused just below
+        scaled = numbers * factors
+    _check_range(table, column, scaled, where)
     fen = np.rint(scaled)
     # Float parsing is exact to far below one 分; anything finer was in the text.
     reject("too_precise", table, np.abs(scaled - fen) > 0.01, where, column, "whole 分 (0.01 元)")
     return fen
+
+
+def _check_range(table: pd.DataFrame, column: str, fen: np.ndarray, where: str) -> None:
+    """Raise at the first amount beyond MAX_AMOUNT_FEN either way (1e308 in 亿元 is one: inf)."""
+    expected = f"an amount of at most {_MAX_AMOUNT} either way"
+    reject("out_of_range", table, np.abs(fen) > MAX_AMOUNT_FEN, where, column, expected)
+
+
+def check_sums(table: pd.DataFrame, amounts: dict[str, np.ndarray], where: str) -> None:
+    """Raise at the row where the table's amounts (in 分, taken without sign) add up to more
+    than MAX_AMOUNT_FEN, naming the largest amount of that row: beyond it, sums lose 分."""
+    if sum(float(np.nansum(np.abs(fen))) for fen in amounts.values()) <= MAX_AMOUNT_FEN:
+        return
+    size = sum(np.nan_to_num(np.abs(fen)) for fen in amounts.values())
+    crossed = np.cumsum(size) > MAX_AMOUNT_FEN
+    row = int(np.argmax(crossed))
+    column = max(amounts, key=lambda c: np.nan_to_num(np.abs(amounts[c][row])))
+    expected = f"amounts that add up to at most {_MAX_AMOUNT} in the table, so that sums stay exact"
+    reject("out_of_range", table, crossed, where, column, expected)
 
 
 def _parsed(table: pd.DataFrame, column: str, where: str) -> np.ndarray:
@@ -115,7 +149,10 @@ def _numbers(text: pd.Series) -> np.ndarray:
 
 
 def _loose_number(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).replace(",", "").replace(" ", "")
+    """Return the cell with full-width digits made plain and thousands separators dropped,
+    where they stand in groups of three (1,234,567.5); "52,5" or "5 2" stay as they are."""
+    text = unicodedata.normalize("NFKC", text).strip()
+    return text.replace(",", "") if _GROUPED.fullmatch(text) else text
 
 
 def require(table: pd.DataFrame, column: str, where: str) -> None:

@@ -3,7 +3,10 @@
 `fund-analysis extract REPORT --out DIR` reads a report (.txt in UTF-8 or GBK, or .docx) and
 writes projects.csv, budget_lines.csv and programs.csv in the brief's layout, each row with a
 `source` column quoting the sentence its figures came from, and unread.csv listing every figure
-of the report that did not make it into the tables. Rules only: no network, no model.
+of the report that did not make it into the tables. Rules only: no network, no model. Without
+--out the tables go to a new folder named after the report (report2021.txt: report2021-tables/);
+a folder that holds any of the four files is refused unless --force, and the files are moved in
+only once all four are written.
 
 How the prose is read:
 - Each paragraph is NFKC-normalised (full-width digits and punctuation become half-width); a map

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import bisect
+import functools
+import io
 import re
 import unicodedata
-from collections.abc import Iterator
+from array import array
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -12,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.errors import InputError
+from analysis.read.bounds import MAX_DOCX_BYTES, MAX_REPORT_BYTES, check_document, file_bytes
 from analysis.read.csvfile import as_utf8
 from analysis.read.values import category_lookup
 from analysis.words.vocabulary import (
@@ -25,13 +30,16 @@ REJECTED_SUFFIXES = {".doc", ".wps", ".pdf", ".xls", ".xlsx", ".rtf", ".odt"}
 REPORT_EXPECTED = "a report as .txt (UTF-8 or GBK) or .docx"
 
 # --- the words of a report, as patterns on NFKC-normalised text ------------------------
+# A report may be one line of megabytes, so no pattern may try again from every character of
+# a run (of digits, numerals, spaces): a number starts only where no number goes on, and
+# spaces and runs are taken possessively (*+, ++), never given back one at a time.
 
-_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+_NUMBER = r"(?<!\d)(?<!\d[,.])(?:\d{1,3}(?:,\d{3})++(?:\.\d++)?|\d++(?:\.\d++)?)"
 _UNIT = r"亿元|万元|元"
 # After a label, a bare 万 or 亿 at the end of a clause is 万元 or 亿元 ("设备费 40万，").
 _LABELLED_UNIT = rf"{_UNIT}|[万亿](?=[\s,;。()]|$)"
 # Between a label and its amount: an optional colon, 为 or 是, and 人民币.
-_LEAD = r"\s*(?::|为|是)?\s*(?:人民币)?\s*"
+_LEAD = r"\s*+(?::|为|是)?+\s*+(?:人民币)?+\s*+"
 _SPECIAL = r"专项(?:资金|经费)"
 
 # field -> the labels that introduce it. Where matches overlap the one that starts first wins,
@@ -52,8 +60,34 @@ _QUOTED = rf"[{_OPEN}](?P<{{name}}>[^{_OPEN}{_CLOSE}]{{{{2,100}}}})[{_CLOSE}]"
 # 单位的“项目名称”: the organization runs back to the previous punctuation or space.
 MENTION = re.compile(
     rf"(?:{_QUOTED.format(name='qorg')}|(?P<org>[^\s,;:。、!?(){_OPEN}{_CLOSE}]{{2,40}}?))"
-    rf"\s*(?:承担|实施|申报)?的\s*{_QUOTED.format(name='title')}"
+    rf"\s*+(?:承担|实施|申报)?+的\s*+{_QUOTED.format(name='title')}"
 )
+# Every mention has 的 before a quoted title: found first, they say where to try MENTION, so
+# that it is not tried (with each length of name) from every character of a long paragraph.
+_MENTION_ANCHOR = re.compile(rf"的\s*+[{_OPEN}]")
+_MENTION_VERBS = ("承担", "实施", "申报")
+_LONGEST_NAME = 102  # an organization in quotes: 100 characters and the quotes
+
+
+def mentions_in(norm: str) -> Iterator[re.Match[str]]:
+    """Yield MENTION's matches in the text, as MENTION.finditer would, in linear time."""
+    done = 0
+    for anchor in _MENTION_ANCHOR.finditer(norm):
+        if anchor.start() < done:
+            continue
+        # The name ends before the verb (if any) and the spaces before 的; it starts at most
+        # _LONGEST_NAME before that.
+        end = anchor.start() - (
+            2 if norm[anchor.start() - 2 : anchor.start()] in _MENTION_VERBS else 0
+        )
+        while end > done and norm[end - 1].isspace():
+            end -= 1
+        found = MENTION.search(norm, max(done, end - _LONGEST_NAME), anchor.end() + 101)
+        if found is not None:
+            yield found
+            done = found.end()
+
+
 # Words that may run into an organization's name without punctuation between.
 _ORG_LEAD_IN = re.compile(r"(?:\d{4}\s*年度?|其中|以及|另外|另有|还有)+")
 _ORG_SUFFIX = re.compile(r"(?:股份有限公司|有限责任公司|有限公司|公司)$")
@@ -62,9 +96,9 @@ HEADING = re.compile(
     r"\s*(?:[一二三四五六七八九十]+、|\(?[一二三四五六七八九十]+\)|\d+、|第[一二三四五六七八九十]+[章节部分])"
 )
 TITLE = re.compile(
-    r"(?P<year>\d{4})\s*年度\s*(?P<program>.+?)\s*(?:项目)?\s*(?:绩效|自评|评价|工作报告|总结|报告)"
+    r"(?P<year>\d{4})\s*+年度\s*+(?P<program>.{1,80}?)\s*+(?:项目)?+\s*+(?:绩效|自评|评价|工作报告|总结|报告)"
 )
-YEAR = re.compile(r"(?P<year>(?:19|20|21)\d{2})\s*年")
+YEAR = re.compile(r"(?P<year>(?:19|20|21)\d{2})\s*+年")
 SENTENCE_END = re.compile(r"[。;!?]")
 # A comma between digits is a thousands separator, not the end of a clause; a tab parts the
 # cells of a .docx table's row.
@@ -99,7 +133,7 @@ REASONS: dict[str, tuple[str, str]] = {
 
 
 def _amount(name: str, unit: str = _LABELLED_UNIT) -> str:
-    return rf"(?P<{name}>{_NUMBER})\s*(?P<{name}_unit>{unit})"
+    return rf"(?P<{name}>{_NUMBER})\s*+(?P<{name}_unit>{unit})"
 
 
 # --- what was read ------------------------------------------------------------------
@@ -206,20 +240,19 @@ ISSUE_KINDS: dict[str, tuple[str, str, bool]] = {
 
 
 def read_report(path: str | Path) -> list[Paragraph]:
-    """Return the report's non-blank paragraphs in order, from a .txt or .docx file."""
+    """Return the report's non-blank paragraphs in order, from a .txt or .docx file.
+
+    Only a regular file within the bounds is read (bounds.py): not /dev/zero, not a FIFO.
+    """
     path = Path(path)
-    if not path.exists():
-        raise InputError("missing_file", path, expected=REPORT_EXPECTED)
     suffix = path.suffix.lower()
-    if path.is_dir() or suffix in REJECTED_SUFFIXES:
+    if suffix in REJECTED_SUFFIXES:
         raise InputError("bad_value", path, expected=REPORT_EXPECTED, found=path.name)
     if suffix == ".docx":
-        texts, word = _docx_paragraphs(path), "paragraph"
+        data = file_bytes(path, limit=MAX_DOCX_BYTES, expected=REPORT_EXPECTED)
+        texts, word = _docx_paragraphs(path, data), "paragraph"
     else:
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise InputError("missing_file", path, found=exc.strerror) from None
+        data = file_bytes(path, limit=MAX_REPORT_BYTES, expected=REPORT_EXPECTED)
         texts, word = as_utf8(data, path).decode("utf-8").splitlines(), "line"
     paragraphs = [Paragraph(f"{word} {i}", t) for i, t in enumerate(texts, 1) if t.strip()]
     if not paragraphs:
@@ -227,12 +260,13 @@ def read_report(path: str | Path) -> list[Paragraph]:
     return paragraphs
 
 
-def _docx_paragraphs(path: Path) -> list[str]:
+def _docx_paragraphs(path: Path, data: bytes) -> list[str]:
     """Return the document's paragraphs and table rows (cells joined by tabs) in order."""
     import docx
 
+    check_document(str(path), data)
     try:
-        document = docx.Document(str(path))
+        document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises zip, XML and package errors alike
         raise InputError(
             "malformed", path, expected="a .docx document", found=type(exc).__name__
@@ -251,31 +285,48 @@ def _docx_paragraphs(path: Path) -> list[str]:
 # --- normalised text with a way back to print ---------------------------------------
 
 
-@dataclass(frozen=True)
 class _Text:
-    printed: str
-    norm: str
-    origin: tuple[int, ...]  # origin[i]: where norm[i] came from in printed; one extra at end
+    """A paragraph as printed and NFKC-normalised, with the way back from one to the other.
+
+    Where sentences and clauses end is found once, so that quoting a figure's sentence costs
+    a lookup, not a scan from the paragraph's start: a one-line report of megabytes must
+    read in time linear in its length.
+    """
+
+    def __init__(self, printed: str) -> None:
+        # NFKC one character at a time keeps each character's place; a few hundred distinct
+        # characters make up a report, so each is normalised once.
+        normal = {char: unicodedata.normalize("NFKC", char) for char in set(printed)}
+        parts = [normal[char] for char in printed]
+        self.printed = printed
+        self.norm = "".join(parts)
+        # origin[i]: where norm[i] came from in printed; one extra at the end.
+        if all(len(part) == 1 for part in normal.values()):
+            self.origin = array("q", range(len(printed)))
+        else:
+            self.origin = array("q", (i for i, part in enumerate(parts) for _ in part))
+        self.origin.append(len(printed))
 
     @classmethod
     def of(cls, printed: str) -> _Text:
-        norm: list[str] = []
-        origin: list[int] = []
-        for i, char in enumerate(printed):
-            for part in unicodedata.normalize("NFKC", char):
-                norm.append(part)
-                origin.append(i)
-        origin.append(len(printed))
-        return cls(printed, "".join(norm), tuple(origin))
+        return cls(printed)
+
+    @functools.cached_property
+    def sentence_ends(self) -> list[int]:
+        return [m.start() for m in SENTENCE_END.finditer(self.norm)]
+
+    @functools.cached_property
+    def clause_ends(self) -> list[int]:
+        return [m.start() for m in CLAUSE_END.finditer(self.norm)]
 
     def shown(self, start: int, end: int) -> str:
         return self.printed[self.origin[start] : self.origin[end]].strip().replace("\t", " ")
 
     def sentence(self, pos: int) -> tuple[int, int]:
         """Return the bounds of the sentence holding pos."""
-        starts = [m.end() for m in SENTENCE_END.finditer(self.norm, 0, pos)]
-        end = SENTENCE_END.search(self.norm, pos)
-        return (starts[-1] if starts else 0), (end.start() if end else len(self.norm))
+        ends = self.sentence_ends
+        k = bisect.bisect_left(ends, pos)  # sentence ends before pos
+        return (ends[k - 1] + 1 if k else 0), (ends[k] if k < len(ends) else len(self.norm))
 
     def source(self, start: int, end: int, mention: int | None, clause: bool = False) -> str:
         """Return the printed words of a figure at start..end, as a sentence a person can find.
@@ -284,11 +335,12 @@ class _Text:
         the same sentence, else with the sentence, or (clause=True) with the figure's clause.
         """
         first, last = self.sentence(start)
-        clause_end = CLAUSE_END.search(self.norm, end)
-        stop = min(clause_end.start() if clause_end else len(self.norm), last)
+        ends = self.clause_ends
+        k = bisect.bisect_left(ends, end)
+        stop = min(ends[k] if k < len(ends) else len(self.norm), last)
         if clause:
-            starts = [m.end() for m in CLAUSE_END.finditer(self.norm, first, start)]
-            begin = starts[-1] if starts else first
+            k = bisect.bisect_left(ends, start)  # clause ends before the figure
+            begin = ends[k - 1] + 1 if k and ends[k - 1] >= first else first
         else:
             begin = mention if mention is not None and first <= mention < start else first
         return self.shown(begin, max(stop, end))
@@ -329,26 +381,40 @@ class _Patterns:
         self.category_names = {k: names[lookup[k]] for k in spellings}
         category = "|".join(re.escape(s) for s in reversed(spellings))
         labels = "|".join(v for k, v in FIELD_LABELS.items() if k != "bare_sum")
-        any_label = rf"(?P<label>{category}|{labels})"
-        special_part = rf"(?:\s*\(\s*(?:其中)?|\s*,\s*其中)\s*{_SPECIAL}{_LEAD}{_amount('special')}"
-        line = rf"(?P<label>{category}){_LEAD}{_amount('total')}(?:{special_part}\s*\)?)?"
+        # Each pattern says with which characters its label may start (see _starting).
+        starts = {s[0] for s in spellings}
+        any_label = rf"{_starting(starts, labels)}(?P<label>{category}|{labels})"
+        special_part = (
+            rf"(?:\s*+\(\s*+(?:其中)?+|\s*+,\s*+其中)\s*+{_SPECIAL}{_LEAD}{_amount('special')}"
+        )
+        line = (
+            rf"{_starting(starts)}(?P<label>{category}){_LEAD}{_amount('total')}"
+            rf"(?:{special_part}\s*+\)?)?"
+        )
         self.figures: list[tuple[str, re.Pattern[str]]] = [
             ("line", re.compile(line)),
             *(
-                (kind, re.compile(rf"(?P<label>{label}){_LEAD}{_amount('amount')}"))
+                (
+                    kind,
+                    re.compile(
+                        rf"{_starting((), label)}(?P<label>{label}){_LEAD}{_amount('amount')}"
+                    ),
+                )
                 for kind, label in FIELD_LABELS.items()
             ),
         ]
         # The shapes of figures that cannot be read (REASONS says why); "text" is what fails.
         no_unit = (
-            rf"(?:{_NUMBER})(?!\s*(?:[\d.,]|{_UNIT}))\s*(?![{_NOT_MONEY}])[^\s,;。()\d]{{0,2}}"
+            rf"(?:{_NUMBER})(?!\s*+(?:[\d.,]|{_UNIT}))\s*+(?![{_NOT_MONEY}])[^\s,;。()\d]{{0,2}}"
         )
         shapes = {
-            "vague": rf"{any_label}\s*(?::|为)?\s*(?P<text>{_VAGUE_WORDS})",
-            "words": rf"{any_label}{_LEAD}(?P<text>[{_CN_NUMERALS}]+\s*(?:{_UNIT}))",
-            "colon": rf"{any_label}\s*:\s*(?P<text>[^,;。()]{{1,20}})",
+            "vague": rf"{any_label}\s*+(?::|为)?+\s*+(?P<text>{_VAGUE_WORDS})",
+            "words": rf"{any_label}{_LEAD}(?P<text>[{_CN_NUMERALS}]++\s*+(?:{_UNIT}))",
+            "colon": rf"{any_label}\s*+:\s*+(?P<text>[^,;。()]{{1,20}})",
             "no_unit": rf"{any_label}{_LEAD}(?P<text>{no_unit})",
-            "cn_amount": rf"(?P<text>[{_CN_NUMERALS}]{{2,}}\s*(?:{_UNIT}))(?!化)",
+            "cn_amount": (
+                rf"(?<![{_CN_NUMERALS}])(?P<text>[{_CN_NUMERALS}]{{2,}}+\s*+(?:{_UNIT}))(?!化)"
+            ),
             "amount": rf"(?P<text>{_amount('amount', _UNIT)})",
         }
         self.unread = [(name, re.compile(pattern)) for name, pattern in shapes.items()]
@@ -369,6 +435,17 @@ class _Patterns:
         return [m for m in kept if m.kind in REASONS]
 
 
+def _starting(first: Iterable[str], *patterns: str) -> str:
+    """Return a lookahead for the characters a match may start with: the given ones and every
+    character outside ASCII that the patterns are spelled with (FIELD_LABELS: Chinese words).
+
+    Without it the engine tries some forty spellings at every character of a paragraph; with
+    it, a character that starts none of them is passed over at once.
+    """
+    chars = {*first, *(c for pattern in patterns for c in pattern if not c.isascii())}
+    return f"(?=[{''.join(re.escape(c) for c in sorted(chars))}])"
+
+
 def _looks_like_money(text: str) -> bool:
     """Return whether the words after a label's colon look like an amount rather than prose."""
     text = text.strip()
@@ -386,12 +463,27 @@ def _first_of_overlaps(matches: list[_Match]) -> list[_Match]:
     return kept
 
 
+class _Mentions:
+    """The projects named in a paragraph, in order: where each name starts and ends."""
+
+    def __init__(self, found: list[tuple[int, int, Project]]) -> None:
+        self.starts = [start for start, _, _ in found]
+        self.ends = [end for _, end, _ in found]
+        self.projects = [project for _, _, project in found]
+
+    def between(self, first: int, last: int) -> int:
+        """Return how many names start in first..last (last excluded)."""
+        return bisect.bisect_left(self.starts, last) - bisect.bisect_left(self.starts, first)
+
+
 class _Reader:
     """Reads paragraphs one after another, keeping which project the text is about."""
 
     def __init__(self, categories: pd.DataFrame) -> None:
         self.patterns = _Patterns(categories)
         self.projects: dict[tuple[str, str], Project] = {}
+        self.by_organization: dict[str, list[Project]] = {}
+        self.longest_organization = 0
         self.program_total: Figure | None = None
         self.program_sources: list[str] = []
         self.issues: list[Issue] = []
@@ -401,15 +493,16 @@ class _Reader:
         text = _Text.of(paragraph.printed)
         if HEADING.match(text.norm):
             self.current = None
-        found = MENTION.finditer(text.norm)
-        mentions = [(m.start(), m.end(), self._project(m, text)) for m in found]
-        if not mentions or mentions[0][0] > 0:
+        found = mentions_in(text.norm)
+        mentions = _Mentions([(m.start(), m.end(), self._project(m, text)) for m in found])
+        if not mentions.starts or mentions.starts[0] > 0:
             self.current = self._known_at_start(text.norm) or self.current
         # Titles may hold digits and 元: look for figures with the names blanked out.
-        scan = list(text.norm)
-        for start, end, _ in mentions:
-            scan[start:end] = "□" * (end - start)
-        scan_text = "".join(scan)
+        pieces, done = [], 0
+        for start, end in zip(mentions.starts, mentions.ends, strict=True):
+            pieces += [text.norm[done:start], "□" * (end - start)]
+            done = end
+        scan_text = "".join([*pieces, text.norm[done:]])
         taken = self.patterns.figure_matches(scan_text)
         for match in taken:
             self._figure(match, mentions, text, paragraph.where)
@@ -419,8 +512,8 @@ class _Reader:
             shown = text.shown(match.start, match.end)
             label = match.group("label") or ""
             self._issue("unread", project, label, paragraph.where, shown, match.kind, source)
-        if mentions:
-            self.current = mentions[-1][2]
+        if mentions.projects:
+            self.current = mentions.projects[-1]
 
     def _project(self, m: re.Match[str], text: _Text) -> Project:
         start, end = m.span("qorg") if m["qorg"] else m.span("org")
@@ -428,27 +521,30 @@ class _Reader:
         organization = text.shown(lead.end() if lead else start, end)
         title = text.shown(*m.span("title"))
         key = (_ORG_SUFFIX.sub("", _key(organization)), _key(title).removesuffix("项目"))
-        return self.projects.setdefault(key, Project(organization, title))
+        if key not in self.projects:
+            self.projects[key] = Project(organization, title)
+            self.by_organization.setdefault(_key(organization), []).append(self.projects[key])
+            self.longest_organization = max(self.longest_organization, len(_key(organization)))
+        return self.projects[key]
 
     def _known_at_start(self, norm: str) -> Project | None:
         """Return the project whose organization opens the paragraph, if just one has it."""
-        by_org: dict[str, list[Project]] = {}
-        for project in self.projects.values():
-            by_org.setdefault(_key(project.organization), []).append(project)
         opening = _key(norm)
-        for org in sorted(by_org, key=len, reverse=True):
-            if opening.startswith(org) and len(by_org[org]) == 1:
-                return by_org[org][0]
+        longest = min(self.longest_organization, len(opening))
+        for length in range(longest if self.projects else -1, -1, -1):  # the longest first
+            found = self.by_organization.get(opening[:length], [])
+            if len(found) == 1:
+                return found[0]
         return None
 
-    def _context(self, pos: int, mentions: list) -> tuple[Project | None, int | None]:
+    def _context(self, pos: int, mentions: _Mentions) -> tuple[Project | None, int | None]:
         """Return the project the text at pos is about, and where it was named (if here)."""
-        before = [(start, project) for start, _, project in mentions if start <= pos]
-        if before:
-            return before[-1][1], before[-1][0]
+        k = bisect.bisect_right(mentions.starts, pos)  # mentions starting at or before pos
+        if k:
+            return mentions.projects[k - 1], mentions.starts[k - 1]
         return self.current, None
 
-    def _figure(self, match: _Match, mentions: list, text: _Text, where: str) -> None:
+    def _figure(self, match: _Match, mentions: _Mentions, text: _Text, where: str) -> None:
         project, mention = self._context(match.start, mentions)
         label = str(match.group("label"))
         # A budget line's project is in its row; its own clause is the sentence to quote.
@@ -460,7 +556,7 @@ class _Reader:
             self._issue("unread", project, label, where, shown, "too_precise", source)
             return
         first, last = text.sentence(match.start)
-        in_list = sum(first <= start < last for start, _, _ in mentions) > 1
+        in_list = mentions.between(first, last) > 1
         kind = match.kind
         if kind == "bare_sum":
             kind = "program_total" if project is None or in_list else "total"
@@ -515,9 +611,14 @@ def _amount_of(match: _Match, name: str, text: _Text) -> Amount | None:
     return amount if amount.fen == amount.fen.to_integral_value() else None
 
 
+# A row quotes at most this many sentences: a report that gives one figure in thousands of
+# sentences (no real one does) must not cost their square.
+MAX_SOURCES = 20
+
+
 def _add_source(sources: list[str], source: str) -> None:
     """Add a sentence to a row's sources unless one already holds it; a longer one replaces."""
-    if any(source in s for s in sources):
+    if len(sources) >= MAX_SOURCES or any(source in s for s in sources):
         return
     sources[:] = [s for s in sources if s not in source]
     sources.append(source)

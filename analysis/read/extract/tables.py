@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
+import stat
+import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from analysis.config import safe_name
 from analysis.errors import InputError
 from analysis.read.extract.ids import id_prefix
 from analysis.read.extract.prose import (
@@ -199,24 +205,84 @@ def _unread_table(issues: list[Issue]) -> pd.DataFrame:
 # --- writing and the command --------------------------------------------------------
 
 
-def write(extraction: Extraction, out: str | Path) -> list[Path]:
-    """Write the tables as plain UTF-8 CSV files into out (created if need be); return them."""
+def write(extraction: Extraction, out: str | Path, *, force: bool = False) -> list[Path]:
+    """Write the tables as plain UTF-8 CSV files into the folder out; return them.
+
+    A folder that holds any of the files is refused unless force: nothing of the user's is
+    replaced unasked. The files are written into a new folder beside and moved in only once
+    all are written, so that a failure (a full disk, an interruption) leaves no half set.
+    """
     folder = Path(out)
-    if folder.exists() and not folder.is_dir():
-        raise InputError("bad_value", folder, expected="an output folder", found="a file")
-    written = []
+    exists = check_out(folder, force=force)
+    made: list[Path] = []
+    building: Path | None = None
+    done = False
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        if not exists:
+            made = _make_parents(folder.parent)
+        building = Path(
+            tempfile.mkdtemp(prefix=".extract-", dir=folder if exists else folder.parent)
+        )
         for attribute, name in OUTPUT_FILES.items():
-            path = folder / name
             table: pd.DataFrame = getattr(extraction, attribute)
-            table.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
-            written.append(path)
+            table.to_csv(building / name, index=False, encoding="utf-8", lineterminator="\n")
+        if exists:
+            for name in OUTPUT_FILES.values():
+                os.replace(building / name, folder / name)
+            building.rmdir()
+        else:
+            os.rename(building, folder)
+        done = True
     except OSError as exc:
         raise InputError(
-            "bad_value", folder, expected="a writable folder", found=exc.strerror
+            "unwritable", folder, expected="a folder it can write", found=exc.strerror
         ) from None
-    return written
+    finally:
+        if not done:  # failed or interrupted: take away what was made
+            if building is not None:
+                shutil.rmtree(building, ignore_errors=True)
+            for parent in reversed(made):
+                with contextlib.suppress(OSError):
+                    parent.rmdir()
+    return [folder / name for name in OUTPUT_FILES.values()]
+
+
+def check_out(folder: str | Path, *, force: bool = False) -> bool:
+    """Return whether the output folder exists, raising where write would refuse it: a file,
+    a path it cannot make, a folder holding any of the tables (unless force)."""
+    folder = Path(folder)
+    try:
+        info = os.stat(folder)
+    except FileNotFoundError:
+        return False
+    except OSError as exc:  # under a file, a name too long
+        raise InputError(
+            "unwritable", folder, expected="a folder it can write", found=exc.strerror
+        ) from None
+    if not stat.S_ISDIR(info.st_mode):
+        raise InputError("bad_value", folder, expected="an output folder", found="a file")
+    there = [name for name in OUTPUT_FILES.values() if os.path.lexists(folder / name)]
+    if there and not force:
+        raise InputError(
+            "would_overwrite", folder, expected="a new folder (or --force)", found=", ".join(there)
+        )
+    return True
+
+
+def _make_parents(folder: Path) -> list[Path]:
+    """Create the folder and the folders above it that are missing; return those made."""
+    missing = []
+    while not os.path.lexists(folder) and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    for path in reversed(missing):
+        path.mkdir()
+    return list(reversed(missing))
+
+
+def default_out(report: str | Path) -> Path:
+    """Return the folder extract writes to without --out: named after the report, here."""
+    return Path(f"{safe_name(Path(report).stem)[:100]}-tables")
 
 
 def issue_text(issue: Issue, report: str) -> str:
