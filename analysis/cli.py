@@ -42,6 +42,12 @@ def _lang_option(parser: argparse.ArgumentParser, default: str) -> None:
     )
 
 
+def _folder(text: str) -> str:
+    if not text:
+        raise argparse.ArgumentTypeError("expected a folder, not an empty name")
+    return text
+
+
 def _count_or_all(text: str) -> int | None:
     if text == "all":
         return None
@@ -74,7 +80,11 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="execute every notebook and write the reports")
     _data_option(run)
     run.add_argument(
-        "--out", metavar="DIR", default="reports", help="output folder (default: reports)"
+        "--out",
+        type=_folder,
+        metavar="DIR",
+        default="reports",
+        help="output folder, replaced only if an earlier run wrote it (default: reports)",
     )
     run.add_argument("--lang", choices=["zh", "en"], default="zh")
     run.add_argument("--jobs", type=int, metavar="N", help="notebooks at a time (default: cores)")
@@ -145,11 +155,13 @@ METRIC_VIEWS: dict[str, tuple[str, list[str]]] = {
 
 def _metrics(args: argparse.Namespace) -> int:
     from analysis.measure.measures import measure
-    from analysis.read.load import load, select
+    from analysis.read.load import load, require_selection, select
     from analysis.report.tables import csv_text
     from analysis.words.formats import people_text
 
-    ds = select(load(args.data), program=args.program, year=args.year)
+    ds = load(args.data)
+    require_selection(ds, program=args.program, year=args.year)  # nothing kept: say what there is
+    ds = select(ds, program=args.program, year=args.year)
     name, people_columns = METRIC_VIEWS[args.by]
     table = getattr(measure(ds), name)
     if args.format == "csv":

@@ -283,3 +283,31 @@ def select(ds: Dataset, program: str | None = None, year: int | None = None) -> 
     lines = ds.lines[theirs < len(first_rows(own))].reset_index(drop=True)  # isin, faster
     programs = ds.programs[declared].reset_index(drop=True)
     return Dataset(projects, lines, programs, ds.categories, ds.source, ds.files)
+
+
+def require_selection(ds: Dataset, program: str | None = None, year: int | None = None) -> None:
+    """Raise InputError naming the programs and years there are, when select(ds, program,
+    year) would keep no project."""
+    projects = ds.projects
+    of_program = projects if program is None else projects[projects["program"].eq(program)]
+    if of_program.empty and program is not None:
+        column, found, years = "program", program, projects["year"]
+    elif year is not None and not of_program["year"].eq(year).any():
+        column, found, years = "year", year, of_program["year"]
+    else:
+        return
+    within = "" if program is None or column == "program" else f" of {program}"
+    raise InputError(
+        "bad_value",
+        ds.source,
+        column=column,
+        expected=f"a {column} in the data (programs: {_listed(projects['program'])}; "
+        f"years{within}: {_listed(years)})",
+        found=found,
+    )
+
+
+def _listed(values: pd.Series, most: int = 20) -> str:
+    names = list(dict.fromkeys(values.astype(str)))
+    more = f" and {len(names) - most} more" if len(names) > most else ""
+    return ", ".join(names[:most]) + more
