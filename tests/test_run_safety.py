@@ -324,7 +324,9 @@ sys.exit(main(["run", "--out", "reports", "--project-notebooks", "0", "--jobs", 
 """
 
 
-@pytest.mark.parametrize("sent", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT], ids=str)
+@pytest.mark.parametrize(
+    "sent", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT], ids=lambda s: s.name
+)
 def test_a_run_stopped_by_a_signal_leaves_nothing_behind(tmp_path, earlier_report, sent):
     """Sent to the run alone (as a scheduler or a closed terminal sends it), not its group."""
     templates = write_templates(tmp_path / "templates", slow="import time\ntime.sleep(120)")
