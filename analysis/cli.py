@@ -44,6 +44,12 @@ def _lang_option(parser: argparse.ArgumentParser, default: str) -> None:
     )
 
 
+def _folder(text: str) -> str:
+    if not text:
+        raise argparse.ArgumentTypeError("expected a folder, not an empty name")
+    return text
+
+
 def _count_or_all(text: str) -> int | None:
     if text == "all":
         return None
@@ -83,7 +89,11 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="execute every notebook and write the reports")
     _data_option(run)
     run.add_argument(
-        "--out", metavar="DIR", default="reports", help="output folder (default: reports)"
+        "--out",
+        type=_folder,
+        metavar="DIR",
+        default="reports",
+        help="output folder, replaced only if an earlier run wrote it (default: reports)",
     )
     run.add_argument("--lang", choices=["zh", "en"], default="zh")
     run.add_argument("--jobs", type=int, metavar="N", help="notebooks at a time (default: cores)")

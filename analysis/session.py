@@ -297,7 +297,7 @@ class Analysis:
         drawn = spec.table(measures, top)
         ax = spec.drawn(drawn, self.lang)
         if show:
-            stem = name if project is None else f"{project.stem}-{name}"
+            stem = name if project is None else f"{project.project_id}-{name}"
             self._show(ax.figure, stem)
         return self._numbers(drawn, spec.columns)
 
@@ -429,11 +429,6 @@ class Project:
     analysis: Analysis
     project_id: str
     row: pd.Series
-
-    @property
-    def stem(self) -> str:
-        """The project's part of a file name (unique and safe on every file system)."""
-        return safe_name(self.project_id)
 
     def _own(self, table: pd.DataFrame) -> pd.DataFrame:
         return table[table["project_id"].eq(self.project_id)].reset_index(drop=True)

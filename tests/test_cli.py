@@ -275,3 +275,48 @@ def test_kernel_install_without_rights_says_to_use_user(monkeypatch):
         install("fund-analysis-test-never-written")
     assert "--user" in caught.value.message()
     assert caught.value.file == str(kernel_folder("fund-analysis-test-never-written", False).parent)
+
+
+# --- filters that keep nothing, and an --out that is no folder (issue 12, item 16) ------
+
+SEED_PROGRAM = "县域创新跃升计划"
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [(["--program", "nope"], ["column program", "'nope'", f"programs: {SEED_PROGRAM}"]),
+     (["--year", "2020"], ["column year", "'2020'", "years: 2021"]),
+     (["--program", SEED_PROGRAM, "--year", "2020", "--format", "csv"],
+      ["column year", "'2020'", f"years of {SEED_PROGRAM}: 2021"]),
+     (["--program", "nope", "--by", "program", "--format", "json"], ["'nope'", SEED_PROGRAM])],
+    ids=["program", "year", "program-and-year", "json"],
+)  # fmt: skip
+def test_a_filter_that_keeps_nothing_names_what_there_is(args, named):
+    assert_one_line_error(run("metrics", *args), *named)
+
+
+def test_a_selection_of_nothing_is_the_same_error_for_python(seed_copy):
+    import analysis as fa
+    from analysis.errors import InputError
+
+    assert len(fa.open(seed_copy, program=SEED_PROGRAM, year=2021).data.projects) == 4
+    with pytest.raises(InputError) as caught:
+        fa.open(seed_copy, program="nope")
+    assert caught.value.column == "program" and SEED_PROGRAM in caught.value.message()
+
+
+@pytest.mark.parametrize("command", ["run"])
+def test_an_empty_out_is_a_usage_error(tmp_path, command):
+    assert_one_line_error(run(command, "--out", "", cwd=tmp_path), "--out")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_metrics_csv_on_stdout_stays_raw_for_programs(tmp_path, seed_tables):
+    formula = '=HYPERLINK("http://x","click")'
+    projects = seed_tables["projects"].copy()
+    projects.loc[0, "organization"] = formula
+    data = write_tables(tmp_path / "data", {**seed_tables, "projects": projects})
+    result = run("metrics", "--data", str(data), "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    rows = pd.read_csv(io.StringIO(result.stdout), dtype=str)
+    assert rows.loc[0, "organization"] == formula  # programs read the name the data holds

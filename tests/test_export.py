@@ -1,17 +1,30 @@
-"""CSV text built by pyarrow is exactly the text pandas writes."""
+"""The tables a run writes: CSV text built by pyarrow is exactly the text pandas writes,
+and what is meant for Excel holds text as typed and never a formula."""
 
 from __future__ import annotations
 
+import csv
 import math
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from openpyxl import Workbook, load_workbook
 
+from analysis.check.reconcile import reconciliation
+from analysis.check.rules import check
 from analysis.measure.measures import measure
 from analysis.read.load import load
-from analysis.report.tables import csv_text
+from analysis.report.tables import (
+    csv_text,
+    measure_tables,
+    neutralized,
+    text_cell,
+    write_csv,
+    write_workbook,
+)
 
 FLOATS = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
@@ -59,3 +72,68 @@ def test_other_kinds_of_column_are_left_to_pandas():
     assert csv_text(table) == pandas_csv(table)
     single = pd.DataFrame({"note": pd.array(["", None], dtype="str")})
     assert csv_text(single) == pandas_csv(single)
+
+
+# --- files for Excel: text stays text, shown as typed (issue 12, items 14 and 18) ----------
+
+FORMULAS = ['=HYPERLINK("http://x","click")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(1,2)",
+            "\t=1+1", "\r=2+2"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def hostile_tables() -> dict[str, pd.DataFrame]:
+    """The seed's tables for a run, with formulas and control characters in names."""
+    ds = load()
+    projects = ds.projects.copy()
+    projects["organization"] = ["北塑\x07管业", *FORMULAS[:3]]
+    projects["title"] = [FORMULAS[3], FORMULAS[4], FORMULAS[5], "-5"]
+    ds = type(ds)(projects, ds.lines, ds.programs, ds.categories, ds.source, ds.files)
+    return measure_tables(measure(ds), check(ds), reconciliation(ds))
+
+
+def test_every_text_cell_of_the_summary_is_text_as_typed(tmp_path, hostile_tables):
+    book = load_workbook(write_workbook(hostile_tables, tmp_path / "summary.xlsx"))
+    cells = [c for sheet in book.worksheets for row in sheet.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    texts = {c.value for c in cells if c.data_type == "s"}
+    assert "北塑\ufffd管业" in texts  # the bell shown as a replacement character
+    assert set(FORMULAS[:3]) <= texts  # as typed, not run
+    numbers = [c for c in book["项目"]["C"][2:] if c.value is not None]
+    assert numbers and all(isinstance(c.value, int | float) and c.data_type == "n" for c in numbers)
+
+
+def test_a_workbook_cell_holds_what_excel_can_show(tmp_path):
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("x")
+    cells = [text_cell(sheet, t) for t in ("=1+1", "a\x00b\x1fc\ud800d\ufffe", "长" * 40_000)]
+    sheet.append(cells)
+    book.save(tmp_path / "x.xlsx")
+    values = [c.value for c in load_workbook(tmp_path / "x.xlsx")["x"][1]]
+    assert values[:2] == ["=1+1", "a\ufffdb\ufffdc\ufffdd\ufffd"]
+    assert len(values[2]) == 32_767 and values[2].endswith("…")
+
+
+def test_csv_files_for_people_hold_no_formula(tmp_path, hostile_tables):
+    write_csv(hostile_tables, tmp_path)
+    raw = (tmp_path / "projects.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with a BOM: Excel reads it as UTF-8
+    with (tmp_path / "projects.csv").open(encoding="utf-8-sig", newline="") as handle:
+        rows = {r["project_id"]: r for r in csv.DictReader(handle)}
+    shown = [(r["organization"], r["title"]) for r in rows.values()]
+    assert ("北塑\x07管业", "'" + FORMULAS[3]) in shown  # text as typed, unless a formula
+    assert ("'" + FORMULAS[0], "'" + FORMULAS[4]) in shown
+    assert ("'" + FORMULAS[1], "'" + FORMULAS[5]) in shown  # the \\r quoted, not a line end
+    assert ("'" + FORMULAS[2], "-5") in shown  # a number in a text column reads as that number
+    assert all(not r["title"].startswith(("=", "+", "@", "\t", "\r")) for r in rows.values())
+    assert float(rows["XYCX-2021-01"]["special"]) == 52  # numbers stay numbers
+
+
+def test_neutralized_touches_only_text_that_excel_would_run():
+    table = pd.DataFrame({"name": pd.array(["=1", "a=1", "+1.5e3", None, "@x"], dtype="string"),
+                          "amount": [-1.0, 2.0, -3.0, 4.0, 5.0]})  # fmt: skip
+    shown = neutralized(table)
+    assert shown["name"].tolist()[:3] == ["'=1", "a=1", "+1.5e3"]
+    assert shown["name"].tolist()[4] == "'@x" and pd.isna(shown["name"].iloc[3])
+    assert shown["amount"].tolist() == [-1.0, 2.0, -3.0, 4.0, 5.0]
+    same = pd.DataFrame({"name": ["plain"]})
+    assert neutralized(same) is same

@@ -36,6 +36,7 @@ import pandas as pd
 import pytest
 
 import analysis
+from analysis.config import safe_name
 from tests.conftest import write_tables
 from tests.test_extract import CLEAN_REPORT
 
@@ -196,12 +197,12 @@ def test_a_full_run_from_another_directory(installed):
     out = installed.elsewhere / "reports"
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["status"] == "ok"
-    assert manifest["fund_analysis_version"] == analysis.__version__
+    assert manifest["version"] == analysis.__version__
     assert manifest["packages"]["fund-analysis"] == analysis.__version__
     assert manifest["data"]["source"] == str(installed.site / "analysis" / "data")
     names = {n["name"] for n in manifest["notebooks"] if n["status"] == "ok"}
     assert names == {"overview", "categories", "leverage", "data_quality"} | {
-        f"project-XYCX-2021-0{i}" for i in range(1, 5)
+        safe_name(f"project-XYCX-2021-0{i}") for i in range(1, 5)
     }
     assert (out / "tables" / "summary.xlsx").is_file()
     assert (out / "html" / "leverage.html").is_file()

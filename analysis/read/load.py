@@ -328,20 +328,21 @@ def select(ds: Dataset, program: str | None = None, year: int | None = None) -> 
 
 
 def _nothing_matches(ds: Dataset, program: str | None, year: int | None) -> InputError:
-    """Return the error for a filter no project matches, naming what the data holds."""
+    """Return the error for a filter no project matches, naming the programs and years the
+    data holds (the years of the program asked for, where it is there)."""
     projects = ds.projects
-    if program is not None and not projects["program"].eq(program).any():
-        column, found, held = "program", program, projects["program"]
-    elif year is not None and not projects["year"].eq(year).any():
-        column, found, held = "year", year, projects["year"]
-    else:  # each matches some projects, but not the same ones
-        column, found = "program, year", f"{program} {year}"
-        held = projects["program"] + " " + projects["year"].astype(str)
+    of_program = projects if program is None else projects[projects["program"].eq(program)]
+    if of_program.empty:
+        column, found, years = "program", program, projects["year"]
+    else:
+        column, found, years = "year", year, of_program["year"]
+    within = f" of {program}" if program is not None and column == "year" else ""
     return InputError(
         "no_match",
         ds.files.get("projects", ds.source),
         column=column,
-        expected=f"one of {listed(held)}",
+        expected=f"a {column} in the data (programs: {listed(projects['program'])}; "
+        f"years{within}: {listed(years)})",
         found=found,
     )
 

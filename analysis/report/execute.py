@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import sys
+import threading
 import time
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+import weakref
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from pathlib import Path
 
 from analysis.config import NOTEBOOKS_DIR
@@ -27,9 +32,48 @@ def _kernel_environment() -> dict[str, str]:
     return {k: v for k, v in _KERNEL_ENVIRONMENT.items() if k not in os.environ}
 
 
-def kernel_manager_class():
+class Kernels:
+    """The kernels a run started, so that an interrupted run ends them at once.
+
+    Kernels run in a process group of their own, out of reach of a Ctrl-C or a SIGTERM
+    meant for the run; and an ipykernel ignores SIGINT until a cell runs. So they are
+    killed: their notebooks fail, papermill cleans up, and the run can remove its folder
+    without waiting for notebooks nobody will read. A kernel launched after `stop()`
+    is killed as soon as it exists.
+    """
+
+    def __init__(self) -> None:
+        self._managers: weakref.WeakSet = weakref.WeakSet()
+        self._lock = threading.Lock()
+        self.stopped = False
+
+    def started(self, manager) -> None:
+        with self._lock:
+            if not self.stopped:
+                self._managers.add(manager)
+                return
+        _kill(manager)
+        raise RuntimeError("the run was interrupted")
+
+    def stop(self) -> None:
+        with self._lock:
+            self.stopped = True
+            managers = list(self._managers)
+        for manager in managers:
+            _kill(manager)
+
+
+def _kill(manager) -> None:
+    process = getattr(manager.provisioner, "process", None)
+    if process is not None:
+        with contextlib.suppress(OSError):
+            process.kill()  # a no-op once it has exited
+
+
+def kernel_manager_class(kernels: Kernels | None = None):
     """Return a kernel manager that starts ipykernel on this interpreter, whatever kernels
-    are registered on the machine: the notebooks run in the environment that runs us."""
+    are registered on the machine: the notebooks run in the environment that runs us.
+    Each kernel it starts is told to `kernels`, if given."""
     from jupyter_client import AsyncKernelManager
     from jupyter_client.kernelspec import KernelSpec
 
@@ -60,10 +104,19 @@ def kernel_manager_class():
                 )
             return self._kernel_spec
 
+        async def _async_launch_kernel(self, kernel_cmd, **kw) -> None:
+            if kernels is not None and kernels.stopped:
+                raise RuntimeError("the run was interrupted")
+            await super()._async_launch_kernel(kernel_cmd, **kw)
+            if kernels is not None:
+                kernels.started(self)
+
     return ThisPythonKernelManager
 
 
-def execute(job: Job, build: Path, timeout: int | None = None) -> Outcome:
+def execute(
+    job: Job, build: Path, timeout: int | None = None, kernels: Kernels | None = None
+) -> Outcome:
     """Execute one notebook into build/notebooks and return its Outcome."""
     import papermill
 
@@ -76,7 +129,7 @@ def execute(job: Job, build: Path, timeout: int | None = None) -> Outcome:
             str(notebook),
             parameters=job.parameters,
             kernel_name="python3",
-            kernel_manager_class=kernel_manager_class(),
+            kernel_manager_class=kernel_manager_class(kernels),
             progress_bar=False,
             # Saving the whole notebook (pictures and all) after every cell costs more than
             # the cells of a short notebook; it is written once, when it ends or fails.
@@ -133,23 +186,42 @@ class Progress:
         if self.bar is not None:
             self.bar.close()
 
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 def execute_all(
-    jobs: list[Job], build: Path, workers: int, progress: Progress, meanwhile=None
-) -> list[Outcome]:
+    jobs: list[Job],
+    build: Path,
+    workers: int,
+    progress: Progress,
+    meanwhile: Callable[[], object] | None = None,
+    check: Callable[[], None] | None = None,
+) -> tuple[list[Outcome], object]:
     """Execute the jobs, `workers` at a time; a failing notebook does not stop the others.
+    Return their Outcomes, in the jobs' order, and what `meanwhile` returned.
 
     `meanwhile`, if given, runs on this thread once the first kernels are starting. This
     thread also exports each finished notebook, so a worker goes straight to the next one.
+    `check`, if given, is called on this thread every so often; what it raises stops the
+    run. Stopped, the notebooks not started are dropped and the kernels running killed.
     """
+    check = check or (lambda: None)
+    check()
     outcomes: dict[str, Outcome] = {}
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        running: dict[Future, Job] = {pool.submit(execute, job, build): job for job in jobs}
+    prepared = None
+    kernels = Kernels()
+    with _said_in_outcomes(), ThreadPoolExecutor(max_workers=workers) as pool:
+        running = {pool.submit(execute, job, build, None, kernels): job for job in jobs}
         try:
             if meanwhile is not None:
-                meanwhile()
+                prepared = meanwhile()
             while running:
-                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                check()
+                finished, _ = wait(running, timeout=0.25, return_when=FIRST_COMPLETED)
                 for future in finished:
                     outcome = record_outputs(future.result(), build)
                     running.pop(future)
@@ -158,8 +230,23 @@ def execute_all(
         except BaseException:
             for future in running:
                 future.cancel()
+            kernels.stop()
             raise
-    return [outcomes[job.name] for job in jobs]
+    return [outcomes[job.name] for job in jobs], prepared
+
+
+@contextlib.contextmanager
+def _said_in_outcomes():
+    """Keep papermill's log lines off stderr while notebooks run, unless the user set up
+    logging: a notebook's failure is in its Outcome and said once, by the run. (With no
+    handler anywhere, Python prints a library's warnings and errors itself.)"""
+    logger = logging.getLogger("papermill")
+    handler = logging.NullHandler()
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
 
 
 def refresh_baseline(paths: list[Path] | None = None) -> list[Path]:

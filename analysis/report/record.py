@@ -1,23 +1,39 @@
-"""The record of a run: what became of each notebook, and the manifest that says so."""
+"""The record of a run: what became of each notebook, and the manifest that says so.
+
+notebooker keeps a typed result record per run; ours is RunRecord, written as
+manifest.json in the folder the run leaves. Its `format` and `files` are also what lets a
+later run replace that folder (see analysis.report.folder).
+"""
 
 from __future__ import annotations
 
 import hashlib
+import json
+import os
+import stat
 import sys
-from dataclasses import dataclass, field
+import time
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from analysis.config import (
-    PROJECT_ROOT,
-)
+from analysis.config import PROJECT_ROOT
 from analysis.report.html import export_html
 
 MANIFEST = "manifest.json"
+FORMAT = "fund-analysis-report"
+FORMAT_VERSION = 1
 
 
 @dataclass
 class Outcome:
-    """What became of one notebook (one entry of the manifest)."""
+    """What became of one notebook (one entry of the manifest's `notebooks`).
+
+    name: the notebook's file name without .ipynb; template: the notebook it was made from;
+    parameters: what papermill injected; status: "ok" or "failed"; duration_s: seconds;
+    outputs: the files it left, relative to the report (the executed notebook, its HTML
+    page, the charts it saved); error: for a failed notebook, the cell (execution count
+    and index), its source, and the exception's name and value.
+    """
 
     name: str
     template: str
@@ -36,6 +52,96 @@ class Outcome:
         return (
             f"FAILED  {self.name}.ipynb  {where}{error.get('ename', '')}: {error.get('evalue', '')}"
         )
+
+
+@dataclass
+class RunRecord:
+    """What a run did: written as manifest.json in the folder it leaves.
+
+    format, format_version: "fund-analysis-report", 1. A later run replaces a folder only
+        when its manifest carries these and lists every file in it (see `files`).
+    status: "ok" when every notebook ran, "failed" when one did not.
+    started: local time the run started (ISO 8601); duration_s: seconds it took in all;
+        timings: seconds spent loading the data (load_s) and running the notebooks
+        (notebooks_s, the data checked, measured and written meanwhile).
+    command: what was asked: data (as given; null is the bundled data), out (resolved),
+        lang, jobs (notebooks at a time), project_notebooks (null: every project).
+    data: source (the resolved path read), files (sha256 of each input file), findings
+        (the checks' counts of errors and warnings).
+    version: fund-analysis's version; packages: python's and the libraries' versions;
+        git_commit: the commit of the package's checkout, or null.
+    tables: the files the run wrote from the measures, relative to the report.
+    notebooks: one Outcome per notebook, in the order planned.
+    files: every file in the report, relative to it, with its sha256 (manifest.json itself
+        with null).
+    kept_at: the folder holding this run: --out, or where a failed run was kept.
+    """
+
+    command: dict[str, object]
+    format: str = FORMAT
+    format_version: int = FORMAT_VERSION
+    status: str = "running"
+    started: str = ""
+    duration_s: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+    data: dict[str, object] = field(default_factory=dict)
+    version: str = ""
+    packages: dict[str, str] = field(default_factory=dict)
+    git_commit: str | None = None
+    tables: list[str] = field(default_factory=list)
+    notebooks: list[Outcome] = field(default_factory=list)
+    files: dict[str, str | None] = field(default_factory=dict)
+    kept_at: str | None = None
+    _clock: float = field(default_factory=time.perf_counter, repr=False)
+
+    def __post_init__(self) -> None:
+        self.started = self.started or time.strftime("%Y-%m-%dT%H:%M:%S%z")
+
+    def lap(self, name: str) -> None:
+        """Record the seconds since the last lap (or the start) as timings[name]."""
+        now = time.perf_counter()
+        self.timings[name] = round(now - self._clock - sum(self.timings.values()), 3)
+
+    @property
+    def failed(self) -> list[Outcome]:
+        """Return the notebooks that did not run through."""
+        return [o for o in self.notebooks if o.status != "ok"]
+
+    def as_dict(self) -> dict[str, object]:
+        """Return the record as manifest.json holds it."""
+        record = asdict(self)
+        del record["_clock"]
+        return record
+
+    def write(self, folder: Path) -> Path:
+        """Write the record as folder/manifest.json, listing every file in folder."""
+        self.duration_s = round(time.perf_counter() - self._clock, 3)
+        self.files = {**inventory(folder), MANIFEST: None}
+        path = folder / MANIFEST
+        path.write_text(json.dumps(self.as_dict(), ensure_ascii=False, indent=2) + "\n", "utf-8")
+        return path
+
+
+def read_manifest(folder: Path) -> dict | None:
+    """Return the manifest of a report this program wrote, or None for any other folder."""
+    path = folder / MANIFEST
+    try:
+        if not stat.S_ISREG(path.lstat().st_mode):
+            return None
+        manifest = json.loads(path.read_bytes())
+    except (OSError, ValueError):  # absent, unreadable, not UTF-8, not JSON
+        return None
+    if not (
+        isinstance(manifest, dict)
+        and manifest.get("format") == FORMAT
+        and manifest.get("format_version") == FORMAT_VERSION
+        and isinstance(manifest.get("files"), dict)
+    ):
+        return None
+    return manifest
+
+
+# --- a notebook's files ----------------------------------------------------------------
 
 
 def record_outputs(outcome: Outcome, build: Path) -> Outcome:
@@ -77,6 +183,16 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def inventory(folder: Path) -> dict[str, str]:
+    """Return every file under folder, by path relative to it, with its sha256."""
+    found = {}
+    for root, _, files in os.walk(folder):
+        for name in files:
+            path = Path(root, name)
+            found[path.relative_to(folder).as_posix()] = sha256(path)
+    return dict(sorted(found.items()))
+
+
 def input_files(source: Path) -> list[Path]:
     """Return the files a data set was read from."""
     if source.is_dir():
@@ -99,17 +215,27 @@ def package_versions() -> dict[str, str]:
 
 
 def git_commit(root: Path = PROJECT_ROOT) -> str | None:
-    """Return the commit the package's checkout is at (None outside a git checkout)."""
+    """Return the commit the package's checkout is at (None outside a git checkout).
+
+    In a worktree (or a submodule) .git is a file naming the folder git keeps it in, and
+    branches live in the folder shared by every worktree (its `commondir`).
+    """
     git = root / ".git"
     try:
+        if git.is_file():
+            named = git.read_text(encoding="utf-8").strip().removeprefix("gitdir: ")
+            git = (root / named).resolve()
+        common = git
+        if (git / "commondir").is_file():
+            common = (git / (git / "commondir").read_text(encoding="utf-8").strip()).resolve()
         head = (git / "HEAD").read_text(encoding="utf-8").strip()
         if not head.startswith("ref: "):
             return head
         ref = head[5:]
-        loose = git / ref
+        loose = common / ref
         if loose.exists():
             return loose.read_text(encoding="utf-8").strip()
-        for line in (git / "packed-refs").read_text(encoding="utf-8").splitlines():
+        for line in (common / "packed-refs").read_text(encoding="utf-8").splitlines():
             if line.endswith(" " + ref):
                 return line.split()[0]
     except OSError:
