@@ -417,3 +417,26 @@ def test_a_missing_cjk_font_is_said_once(tmp_path, fake_templates, monkeypatch, 
     err = capsys.readouterr().err.splitlines()
     said = [line for line in err if "fonts-noto-cjk" in line]
     assert len(said) == 1 and said[0].startswith("fund-analysis: ")
+
+
+def test_a_kernel_that_died_before_its_first_cell_is_started_again():
+    from analysis.report.execute import KERNEL_STARTS, _with_a_second_start
+
+    starts = []
+
+    def flaky():
+        starts.append(1)
+        if len(starts) < KERNEL_STARTS:
+            raise RuntimeError("Kernel died before replying to kernel_info")
+        return "ran"
+
+    assert _with_a_second_start(flaky, None) == "ran" and len(starts) == KERNEL_STARTS
+    starts.clear()
+
+    def broken():  # any other failure is the notebook's: not run again
+        starts.append(1)
+        raise RuntimeError("something else")
+
+    with pytest.raises(RuntimeError, match="something else"):
+        _with_a_second_start(broken, None)
+    assert len(starts) == 1

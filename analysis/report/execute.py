@@ -124,23 +124,26 @@ def execute(
     notebook = build / "notebooks" / f"{job.name}.ipynb"
     started = time.perf_counter()
     try:
-        papermill.execute_notebook(
-            str(NOTEBOOKS_DIR / f"{job.template}.ipynb"),
-            str(notebook),
-            parameters=job.parameters,
-            kernel_name="python3",
-            kernel_manager_class=kernel_manager_class(kernels),
-            progress_bar=False,
-            # Saving the whole notebook (pictures and all) after every cell costs more than
-            # the cells of a short notebook; it is written once, when it ends or fails.
-            request_save_on_cell_execute=False,
-            # Every output is in once the last cell reports idle; a graceful shutdown would
-            # then wait up to a second per notebook for the kernel to exit by itself.
-            shutdown_kernel="immediate",
-            # The kernel starts in the report folder being built. Not papermill's cwd=,
-            # which changes this whole process's directory while notebooks run in threads.
-            resources={"metadata": {"path": str(build)}},
-            execution_timeout=timeout,
+        _with_a_second_start(
+            lambda: papermill.execute_notebook(
+                str(NOTEBOOKS_DIR / f"{job.template}.ipynb"),
+                str(notebook),
+                parameters=job.parameters,
+                kernel_name="python3",
+                kernel_manager_class=kernel_manager_class(kernels),
+                progress_bar=False,
+                # Saving the whole notebook (pictures and all) after every cell costs more than
+                # the cells of a short notebook; it is written once, when it ends or fails.
+                request_save_on_cell_execute=False,
+                # Every output is in once the last cell reports idle; a graceful shutdown would
+                # then wait up to a second per notebook for the kernel to exit by itself.
+                shutdown_kernel="immediate",
+                # The kernel starts in the report folder being built. Not papermill's cwd=,
+                # which changes this whole process's directory while notebooks run in threads.
+                resources={"metadata": {"path": str(build)}},
+                execution_timeout=timeout,
+            ),
+            kernels,
         )
         outcome.status = "ok"
     except papermill.PapermillExecutionError as exc:
@@ -157,6 +160,25 @@ def execute(
         outcome.error = {"cell": None, "ename": type(exc).__name__, "evalue": str(exc)}
     outcome.duration_s = round(time.perf_counter() - started, 3)
     return outcome
+
+
+# A kernel that dies before it answers has run no cell of the notebook. On loopback TCP
+# this happens when two kernels starting at once are handed the same free port ("Address
+# already in use"; seen once in a run of tests/test_hostile.py, a few hundred kernels).
+_NEVER_STARTED = "Kernel died before replying to kernel_info"
+KERNEL_STARTS = 3
+
+
+def _with_a_second_start(execute_notebook, kernels: Kernels | None) -> None:
+    """Execute the notebook, starting its kernel again (up to KERNEL_STARTS times in all)
+    where it died before running a cell; any other failure is the notebook's own."""
+    for start in range(1, KERNEL_STARTS + 1):
+        try:
+            return execute_notebook()
+        except RuntimeError as exc:
+            stopped = kernels is not None and kernels.stopped
+            if _NEVER_STARTED not in str(exc) or start == KERNEL_STARTS or stopped:
+                raise
 
 
 class Progress:
