@@ -39,9 +39,9 @@ from analysis.words.vocabulary import (
 class Dataset:
     """The loaded tables, amounts in 万元, categories as codes.
 
-    projects: one row per project: project_id, year, program, organization, title,
-        special, self_raised, total, self_raised_actual, unit (as given), derived (which
-        figures were computed from the others), source_row.
+    projects: one row per project: project_id, year, program, organization, region
+        ("" where not given), title, special, self_raised, total, self_raised_actual, unit
+        (as given), derived (which figures were computed from the others), source_row.
     lines: one row per budget line: project_id, category (code, or the text as given
         when unknown), category_given, total, special, unit, note, source_row.
     programs: declared totals: program, year, special_total, unit, source_row.
@@ -210,6 +210,7 @@ def _projects(raw: pd.DataFrame, where: str, lines: pd.DataFrame) -> pd.DataFram
             "year": years,
             "program": raw["program"].fillna(""),
             "organization": raw["organization"].fillna(""),
+            "region": raw["region"].fillna(""),
             "title": raw["title"].fillna(""),
             "special": to_wan(special),
             "self_raised": to_wan(self_raised),
@@ -266,9 +267,11 @@ def _programs(raw: pd.DataFrame | None, where: str | None) -> pd.DataFrame:
     return table[columns]
 
 
-def select(ds: Dataset, program: str | None = None, year: int | None = None) -> Dataset:
-    """Return the part of the data set for one program and/or one year (None keeps all)."""
-    if program is None and year is None:
+def select(
+    ds: Dataset, program: str | None = None, year: int | None = None, region: str | None = None
+) -> Dataset:
+    """Return the part of the data set for one program, year and/or region (None keeps all)."""
+    if program is None and year is None and region is None:
         return ds
     keep = pd.Series(True, index=ds.projects.index)
     declared = pd.Series(True, index=ds.programs.index)
@@ -278,8 +281,12 @@ def select(ds: Dataset, program: str | None = None, year: int | None = None) -> 
     if year is not None:
         keep &= ds.projects["year"].eq(year)
         declared &= ds.programs["year"].eq(year)
+    if region is not None:
+        # A program's declared total covers all its regions: a region's part is not declared.
+        keep &= ds.projects["region"].eq(region)
+        declared &= False
     if not keep.any():
-        raise _nothing_matches(ds, program, year)
+        raise _nothing_matches(ds, program, year, region)
     projects = ds.projects[keep].reset_index(drop=True)
     own, theirs = id_codes(projects["project_id"], ds.lines["project_id"])
     lines = ds.lines[theirs < len(first_rows(own))].reset_index(drop=True)  # isin, faster
@@ -287,21 +294,28 @@ def select(ds: Dataset, program: str | None = None, year: int | None = None) -> 
     return Dataset(projects, lines, programs, ds.categories, ds.source, ds.files)
 
 
-def _nothing_matches(ds: Dataset, program: str | None, year: int | None) -> InputError:
+def _nothing_matches(
+    ds: Dataset, program: str | None, year: int | None, region: str | None = None
+) -> InputError:
     """Return the error for a filter no project matches, naming what the data holds."""
     projects = ds.projects
     if program is not None and not projects["program"].eq(program).any():
         column, found, held = "program", program, projects["program"]
     elif year is not None and not projects["year"].eq(year).any():
         column, found, held = "year", year, projects["year"]
+    elif region is not None and not projects["region"].eq(region).any():
+        held = projects["region"][projects["region"].ne("")]
+        column, found = "region", region
     else:  # each matches some projects, but not the same ones
-        column, found = "program, year", f"{program} {year}"
-        held = projects["program"] + " " + projects["year"].astype(str)
+        given = {"program": program, "year": year, "region": region}
+        given = {k: v for k, v in given.items() if v is not None}
+        column, found = ", ".join(given), " ".join(str(v) for v in given.values())
+        held = projects[list(given)].astype(str).agg(" ".join, axis=1)
     return InputError(
         "no_match",
         ds.files.get("projects", ds.source),
         column=column,
-        expected=f"one of {listed(held)}",
+        expected=f"one of {listed(held)}" if len(held) else "a region column in projects.csv",
         found=found,
     )
 
