@@ -265,14 +265,17 @@ CHARTS: dict[str, ChartSpec] = {
         "year_structure",
         ("year", "{level}", "special", "self_raised", "total", "category_share"),
     ),
+    # how a measure is spread: per program (per year where there is one program), and per
+    # year; each its own name, so that two notebooks of a run never write one file
     **{
-        f"{name}_spread": ChartSpec(
-            lambda m, top, measure=measure: compare.spread(m.projects, measure),
+        f"{name}_{suffix}": ChartSpec(
+            lambda m, top, measure=measure, by=by: compare.spread(m.projects, measure, by),
             "spread",
             _spread_columns(measure),
             printed="summary",
         )
         for name, measure in _SPREADS.items()
+        for suffix, by in (("spread", None), ("by_year", "year"))
     },
 }
 
