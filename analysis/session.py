@@ -414,7 +414,9 @@ class Analysis:
         out = self.table(shown, PEOPLE_COLUMNS["returning"])
         if len(shown) < len(table):
             more = label("top_organizations", self.lang, top=len(shown), n=f"{len(table):,}")
-            out.caption = " ".join(c for c in (out.caption, more) if c)
+            out.caption = ("；" if self.lang == "zh" else "; ").join(
+                c for c in (out.caption, more) if c
+            )
         return out
 
     def _message(self, key: str) -> Table:

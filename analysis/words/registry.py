@@ -36,9 +36,10 @@ PYTHON_FORMATS = {
     "share": "{:.1%}",
     "leverage": "1 : {:,.2f}",
     "ratio": "{:,.2f}",
-    "change": "{:+,.2f}",
-    "change_pct": "{:+.1%}",
-    "change_count": "{:+,.0f}",
+    # "z": a change that rounds to nothing is +0.00, not -0.00
+    "change": "{:+z,.2f}",
+    "change_pct": "{:+z.1%}",
+    "change_count": "{:+z,.0f}",
     "tolerance": "{:,.3f}",
     "count": "{:,.0f}",
     "integer": "{:.0f}",
