@@ -55,17 +55,18 @@ class Table(pd.DataFrame):
     """A table for people: headers in one language, codes as names, numbers kept as numbers.
 
     It prints as people read it (万元 with two decimals and thousands separators, shares as
-    percentages, leverage as 1 : x, "—" for no figure is not used: an empty cell), and its
-    numbers stay numbers, so ``.to_excel`` and arithmetic work on them. Anything derived
-    from it (a slice, a sum) is a plain DataFrame again. Its caption, printed above it, says
-    its scope where the data hold more than one program or year ("2019–2024 年 5 个计划").
+    percentages, leverage as 1 : x, an empty cell where there is no figure), and its
+    numbers stay numbers, so ``.to_excel`` and arithmetic work on them. A sorted, filtered
+    or sliced Table prints the same way; a column made anew prints as pandas prints it. Its
+    caption, printed above it, says its scope where the data hold more than one program or
+    year ("2019–2024 年 5 个计划").
     """
 
     _metadata: ClassVar[list[str]] = ["kinds", "caption"]
 
     @property
     def _constructor(self):
-        return pd.DataFrame
+        return Table
 
     @classmethod
     def of(
@@ -389,7 +390,7 @@ class Analysis:
             )
         missing = scope.missing_years()
         if missing:
-            joined = years_text(missing, "、" if lang == "zh" else ", ")
+            joined = years_text(missing, label("list_separator", lang))
             text += " " + label("missing_years", lang, years=joined)
         if scope.one_region:
             text += " " + label("scope_region", lang, region=scope.one_region)
@@ -414,9 +415,8 @@ class Analysis:
         out = self.table(shown, PEOPLE_COLUMNS["returning"])
         if len(shown) < len(table):
             more = label("top_organizations", self.lang, top=len(shown), n=f"{len(table):,}")
-            out.caption = ("；" if self.lang == "zh" else "; ").join(
-                c for c in (out.caption, more) if c
-            )
+            first = out.caption
+            out.caption = label("and_then", self.lang, first=first, then=more) if first else more
         return out
 
     def _message(self, key: str) -> Table:

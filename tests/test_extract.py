@@ -1,8 +1,10 @@
 """`fund-analysis extract`: a report's prose in, the brief's tables out, each figure traced.
 
 The seed report is not copied into this repository: the seed tests read it from
-../shared/seeds/ beside the checkout and are skipped, saying so, where it is absent. The other
-reports are written here, in the seed's style, with other companies, numbers and phrasings.
+../shared/seeds/ beside the checkout (where CI has it) and fail, saying where they looked,
+where it is absent; a test that skipped itself would hide that the bundled tables were never
+checked against their source. The other reports are written here, in the seed's style, with
+other companies, numbers and phrasings.
 """
 
 from __future__ import annotations
@@ -148,7 +150,7 @@ def project(ds, project_id: str) -> pd.Series:
 @pytest.fixture(scope="module")
 def seed_report() -> Path:
     if not SEED_REPORT.is_file():
-        pytest.skip(f"seed report not found at {SEED_REPORT}: the seed test did not run")
+        pytest.fail(f"the seed report is not at {SEED_REPORT}: put shared/ beside the checkout")
     return SEED_REPORT
 
 

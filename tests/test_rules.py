@@ -163,3 +163,21 @@ def test_tables_without_any_note(tmp_path, seed_tables):
     findings = findings_for(tmp_path, {**seed_tables, "budget_lines": lines})
     assert fired(findings, "R17").empty
     assert summary(findings) == {"errors": 0, "warnings": 2}
+
+
+def test_a_workbooks_findings_name_its_sheets(tmp_path, seed_tables):
+    book = tmp_path / "book.xlsx"
+    with pd.ExcelWriter(book) as writer:
+        for name in ("projects", "budget_lines", "programs"):
+            seed_tables[name].to_excel(writer, sheet_name=name, index=False)
+    files = check(load(book))["file"].tolist()
+    assert files == [
+        "book.xlsx [sheet projects]",
+        "book.xlsx [sheet projects × budget_lines]",
+        "book.xlsx [sheet budget_lines]",
+    ]
+    assert check(load())["file"].tolist() == [
+        "projects.csv",
+        "projects.csv × budget_lines.csv",
+        "budget_lines.csv",
+    ]

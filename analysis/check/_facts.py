@@ -134,13 +134,6 @@ class Facts(Dataset):
         return self.programs.join(summed, on=["program", "year"], how="left")
 
     @cached_property
-    def reconciliation(self) -> pd.DataFrame:
-        """The reconciliation table (see analysis.check.reconcile)."""
-        from analysis.check.reconcile import reconciliation
-
-        return reconciliation(self)
-
-    @cached_property
     def organizations(self) -> pd.Series:
         """Each project id's organization (from its first row), for naming who a finding is."""
         first = self.first_projects

@@ -13,6 +13,7 @@ from __future__ import annotations
 import string
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -415,12 +416,37 @@ def _findings(rule: Rule, ds: Facts) -> pd.DataFrame:
     hits = rule.find(ds)
     if hits.empty:
         return hits
-    hits = hits.assign(rule=rule.id, name=rule.name, severity=rule.severity)
+    hits = hits.assign(
+        rule=rule.id, name=rule.name, severity=rule.severity, file=_sources(hits["file"], ds)
+    )
     if "organization" not in hits:
         hits["organization"] = hits["project_id"].map(ds.organizations).fillna("")
     hits["message_zh"] = _messages(hits, rule.message_zh)
     hits["message_en"] = _messages(hits, rule.message_en)
     return hits
+
+
+def _sources(files: pd.Series, ds: Dataset) -> pd.Series:
+    """Return the files a finding names as the data came from them.
+
+    The rules say which tables they cross by their CSV names (projects.csv × budget_lines.csv);
+    a workbook's findings name its sheets instead ("book.xlsx [sheet projects]"), and a
+    folder's its files as they are spelled there.
+    """
+
+    def named(crossed: str) -> str:
+        parts = []
+        for part in crossed.split(" × "):
+            where = ds.files.get(part.removesuffix(".csv"))
+            parts.append(part if where is None else Path(where).name)
+        books = {p.partition(" [sheet ")[0] for p in parts if " [sheet " in p}
+        if len(books) == 1 and all(" [sheet " in p for p in parts):
+            sheets = " × ".join(p.partition(" [sheet ")[2].rstrip("]") for p in parts)
+            return f"{books.pop()} [sheet {sheets}]"
+        return " × ".join(parts)
+
+    spelled = {crossed: named(crossed) for crossed in files.unique()}
+    return files.map(spelled)
 
 
 def _messages(hits: pd.DataFrame, template: str) -> np.ndarray:

@@ -268,9 +268,8 @@ def program_structure(
         (label(key, style.lang), summed[key].to_numpy(), color, [wan(v) for v in summed[key]], None)
         for key, color in FUNDING_COLORS.items()
     ]
-    form = "{}（{}）" if style.lang == "zh" else "{} ({})"
     ends = [
-        form.format(wan(t), percent_text(r))
+        label("amount_and_share", style.lang, amount=wan(t), share=percent_text(r))
         for t, r in zip(summed["total"], summed["category_share"], strict=True)
     ]
     _stacked(ax, y, parts, ends=ends, cuttable=np.zeros(len(codes), bool), headroom=1.3)
@@ -300,7 +299,7 @@ def _structure_title(summed: pd.DataFrame, level: str, style: ChartStyle) -> str
     if not style.renders(name):
         return title
     name = _as_typed(name)
-    return f"{name}：{title}" if style.lang == "zh" else f"{title}: {name}"
+    return label("titled_for", style.lang, name=name, title=title)
 
 
 # --- leverage and execution ---------------------------------------------------------------

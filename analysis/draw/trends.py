@@ -54,7 +54,7 @@ def _year_notes(table: pd.DataFrame, style) -> list[str]:
         return [label("one_year_note", style.lang, year=int(years[0]))]
     missing = table.attrs.get("missing_years", ())
     if missing:
-        joined = years_text(missing, "、" if style.lang == "zh" else ", ")
+        joined = years_text(missing, label("list_separator", style.lang))
         return [label("missing_years_note", style.lang, years=joined)]
     return []
 
@@ -175,9 +175,8 @@ def trend_panels(projects: pd.DataFrame, *, lang: str = "zh") -> Figure:
         measure = list(TREND_MEASURES)[col]
         _trend_line(ax, data, years, measure, TREND_MEASURES[measure])
         name = _program_name(programs[row], style)
-        form = "{}：{}" if style.lang == "zh" else "{}: {}"
         ax.set_title(
-            form.format(name, label(measure, style.lang)),
+            label("titled_for", style.lang, name=name, title=label(measure, style.lang)),
             loc="left",
             fontsize=BASE_RC["font.size"],
             fontweight="bold",
@@ -281,7 +280,9 @@ def _program_bars(table: pd.DataFrame, style) -> Figure:
     year = int(table["year"].iloc[0])
     title = _scoped(label("chart_program_ratios", style.lang), table, style)
     if not table.attrs["scope"].text(style.lang):  # one program's one year: say the year
-        title = f"{year} 年{title}" if style.lang == "zh" else f"{title}, {year}"
+        title = label(
+            "titled_for", style.lang, name=label("scope_years", style.lang, years=year), title=title
+        )
     _figure_title(figure, title, style)
     notes = [label("one_year_note", style.lang, year=year), label("leverage_note", style.lang)]
     _figure_note(figure, notes, style)

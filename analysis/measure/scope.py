@@ -66,7 +66,7 @@ class Scope:
         if not self.years:
             return ""
         return label(
-            "scope_years", lang, years=years_text(self.years, "、" if lang == "zh" else ", ")
+            "scope_years", lang, years=years_text(self.years, label("list_separator", lang))
         )
 
     def programs_text(self, lang: str = "zh", *, names: bool = True) -> str:
@@ -78,9 +78,7 @@ class Scope:
     def titled(self, title: str, lang: str = "zh", *, names: bool = True) -> str:
         """Return a title with its scope: "2019–2024 年 5 个计划：title" ("title: scope")."""
         scope = self.text(lang, names=names)
-        if not scope:
-            return title
-        return f"{scope}：{title}" if lang == "zh" else f"{title}: {scope}"
+        return label("titled_for", lang, name=scope, title=title) if scope else title
 
     def reference(self, value: str, lang: str = "zh", *, names: bool = True) -> str:
         """Return the label of a reference line over all the rows: "计划整体 1 : 2.36" for one

@@ -15,7 +15,6 @@ from analysis.words.vocabulary import (
     CATEGORIES,
     GROUPS,
     UNALLOCATED,
-    UNALLOCATED_NAMES,
     UNKNOWN_GROUP,
 )
 
@@ -108,12 +107,18 @@ LABELS: dict[str, tuple[str, str]] = {
         "The bar '{name}' is cut at the break; the figure at its end is its full total",
     ),
     "flow_sources": ("资金来源", "Source"),
+    "amount_and_share": ("{amount}（{share}）", "{amount} ({share})"),
+    "titled_for": ("{name}：{title}", "{title}: {name}"),
+    "unknown_group": ("未知科目", "Unknown category"),
+    "unallocated": ("未分项", "Unallocated"),
     "no_money": ("没有可绘制的正数金额", "No positive amounts to draw"),
     "flow_left_out": (
         "{n} 笔负数金额无法绘出（见数据质量）",
         "{n} negative amounts are not drawn (see data quality)",
     ),
     # scope: which programs and years a table or chart covers (analysis.measure.scope)
+    "list_separator": ("、", ", "),
+    "and_then": ("{first}；{then}", "{first}; {then}"),
     "scope_programs": ("{n} 个计划", "{n} programs"),
     "scope_years": ("{years} 年", "{years}"),
     "scope_reference": ("{scope}合计 {value}", "Overall ({scope}) {value}"),
@@ -215,13 +220,13 @@ def category_names(
     """Return the display name of each category code (unknown codes as given)."""
     table = CATEGORIES if categories is None else categories
     names = dict(zip(table["code"], table[f"name_{check_lang(lang)}"], strict=True))
-    names[UNALLOCATED] = UNALLOCATED_NAMES[lang]
+    names[UNALLOCATED] = label("unallocated", lang)
     return codes.map(names).fillna(codes)
 
 
 def group_names(codes: pd.Series, lang: str = "zh") -> pd.Series:
     """Return the display name of each 2021-reform group code."""
     names = dict(zip(GROUPS["code"], GROUPS[f"name_{check_lang(lang)}"], strict=True))
-    names[UNALLOCATED] = UNALLOCATED_NAMES[lang]
-    names[UNKNOWN_GROUP] = "未知科目" if lang == "zh" else "Unknown category"
+    names[UNALLOCATED] = label("unallocated", lang)
+    names[UNKNOWN_GROUP] = label("unknown_group", lang)
     return codes.map(names).fillna(codes)

@@ -86,7 +86,6 @@ GROUPS = pd.DataFrame(
 # A project without budget lines keeps its whole budget under this pseudo-category,
 # so category figures still add up to project and program figures.
 UNALLOCATED = "unallocated"
-UNALLOCATED_NAMES = {"zh": "未分项", "en": "Unallocated"}
 
 # A line whose category is not in the vocabulary (rule R04) is kept under this group.
 UNKNOWN_GROUP = "unknown"
