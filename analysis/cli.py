@@ -89,6 +89,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N|all",
         help="projects with a notebook of their own: the N largest by special fund (default 20)",
     )
+    run.add_argument(
+        "--by",
+        choices=["year", "program", "region"],
+        help="also run the program notebooks once per year, program or region, with an index",
+    )
     run.set_defaults(handler=_run)
 
     extract = commands.add_parser("extract", help="read a self-evaluation report into tables")

@@ -391,9 +391,10 @@ class Analysis:
         missing = scope.missing_years()
         if missing:
             joined = years_text(missing, label("list_separator", lang))
-            text += " " + label("missing_years", lang, years=joined)
+            text += label("sentence_separator", lang) + label("missing_years", lang, years=joined)
         if scope.one_region:
-            text += " " + label("scope_region", lang, region=scope.one_region)
+            region = label("scope_region", lang, region=scope.one_region)
+            text += label("sentence_separator", lang) + region
         return Note(text)
 
     def changes(self) -> Table:

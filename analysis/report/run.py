@@ -51,8 +51,13 @@ def run(
     jobs: int | None = None,
     project_notebooks: int | None = DEFAULT_PROJECT_NOTEBOOKS,
     stream=None,
+    by: str | None = None,
 ) -> dict[str, object]:
-    """Run every notebook and return the manifest; raise InputError for unusable data."""
+    """Run every notebook and return the manifest; raise InputError for unusable data.
+
+    by ("year", "program" or "region"): also run the program notebooks once per slice, and
+    write index.html (analysis.report.slices).
+    """
     from analysis._cache import NAME as CACHE_NAME
     from analysis._cache import fingerprint, write_cache
     from analysis.check._facts import Facts
@@ -67,6 +72,7 @@ def run(
     out = out.resolve()
     check_out_folder(out)
     ds = load(data)  # unusable input stops here, before any notebook starts
+    sliced = _slices(ds, by)  # so does a --by the data cannot be sliced by
     source = Path(ds.source).resolve()
     workers = max(1, jobs or len(os.sched_getaffinity(0)))
     build = out.with_name(f".{out.name}.building-{os.getpid()}")
@@ -91,19 +97,22 @@ def run(
 
         data_parameter = "" if data is None else str(source)
         job_list = plan(ds, data_parameter, lang, project_notebooks)
-        progress = Progress(len(job_list), stream)
+        slice_jobs = [s.jobs(data_parameter, lang) for s in sliced]
+        progress = Progress(len(job_list) + sum(map(len, slice_jobs)), stream)
         try:
             outcomes = execute_all(job_list, build, workers, progress, meanwhile=meanwhile)
+            outcomes += _run_slices(sliced, slice_jobs, build, workers, progress)
         finally:
             progress.close()
             (build / CACHE_NAME).unlink(missing_ok=True)
+        index = _index(build, sliced, outcomes, job_list, lang, ds, by) if by else None
         failed = [o for o in outcomes if o.status != "ok"]
         manifest = {
             "status": "failed" if failed else "ok",
             "fund_analysis_version": __version__,
             "started": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
             "duration_s": round(time.time() - started, 3),
-            "command": {"data": data, "out": str(out), "lang": lang, "jobs": workers},
+            "command": {"data": data, "out": str(out), "lang": lang, "jobs": workers, "by": by},
             "data": {
                 "source": str(source),
                 "files": {p.name: sha256(p) for p in input_files(source)},
@@ -114,6 +123,9 @@ def run(
             "tables": [p.relative_to(build).as_posix() for p in written],
             "notebooks": [asdict(o) for o in outcomes],
         }
+        if index is not None:
+            manifest["index"] = index.relative_to(build).as_posix()
+            manifest["slices"] = [s.record() for s in sliced]
         (build / MANIFEST).write_text(
             json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
         )
@@ -130,11 +142,65 @@ def run(
     return manifest
 
 
+# --- run --by year|program|region (analysis.report.slices) ------------------------------
+
+
+def _slices(ds, by: str | None) -> list:
+    """Return the slices of a --by run (none without --by)."""
+    if by is None:
+        return []
+    from analysis.measure.measures import measure
+    from analysis.report.slices import plan_slices
+
+    return plan_slices(measure(ds).projects, by)
+
+
+def _run_slices(sliced: list, slice_jobs: list, build: Path, workers: int, progress) -> list:
+    """Execute each slice's notebooks into its own folder of the build; return their
+    Outcomes, named and listing their files from the top of the report."""
+    outcomes = []
+    for piece, jobs in zip(sliced, slice_jobs, strict=True):
+        folder = build / piece.folder
+        for sub in ("notebooks", "html", "figures"):
+            (folder / sub).mkdir(parents=True)
+        for outcome in execute_all(jobs, folder, workers, _InFolder(progress, piece.folder)):
+            outcome.outputs = [f"{piece.folder}/{o}" for o in outcome.outputs]
+            outcomes.append(outcome)
+    return outcomes
+
+
+class _InFolder:
+    """The run's progress, told of a slice's notebook by its name from the report's top."""
+
+    def __init__(self, progress, folder: str) -> None:
+        self.progress, self.folder = progress, folder
+
+    def finished(self, outcome) -> None:
+        # Called once the notebook's files are recorded: from here on it goes by its path.
+        outcome.name = f"{self.folder}/{outcome.name}"
+        self.progress.finished(outcome)
+
+
+def _index(build: Path, sliced: list, outcomes: list, job_list: list, lang: str, ds, by) -> Path:
+    from analysis.report.slices import unsliced, write_index
+
+    statuses = {o.name: o.status for o in outcomes}
+    main = [job.name for job in job_list]
+    return write_index(build, sliced, statuses, main, lang, unsliced(ds.projects, by))
+
+
 def command(args: argparse.Namespace) -> int:
     """Run the `fund-analysis run` command line; return its exit code."""
     if args.jobs is not None and args.jobs < 1:
         raise InputError("usage", "fund-analysis run", expected="--jobs must be 1 or more")
-    manifest = run(args.data, Path(args.out), args.lang, args.jobs, args.project_notebooks)
+    manifest = run(
+        args.data,
+        Path(args.out),
+        args.lang,
+        args.jobs,
+        args.project_notebooks,
+        by=getattr(args, "by", None),
+    )
     failed = [n for n in manifest["notebooks"] if n["status"] != "ok"]
     if failed:
         for entry in failed:

@@ -118,6 +118,7 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     # scope: which programs and years a table or chart covers (analysis.measure.scope)
     "list_separator": ("、", ", "),
+    "sentence_separator": ("", " "),
     "and_then": ("{first}；{then}", "{first}; {then}"),
     "scope_programs": ("{n} 个计划", "{n} programs"),
     "scope_years": ("{years} 年", "{years}"),
@@ -184,6 +185,23 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "share_of_year": ("占该年度总预算", "Share of the year's budget"),
     "share_axis": ("专项资金占总预算的比例", "Special fund as a share of the total budget"),
+    # the index of a run --by year|program|region (analysis.report.slices)
+    "index_title": ("专项资金项目分析报告", "Special-fund projects: the report"),
+    "index_all": ("全部数据", "All the data"),
+    "index_by_year": ("按年度", "By year"),
+    "index_by_program": ("按计划", "By program"),
+    "index_by_region": ("按地区", "By region"),
+    "index_pages": ("页面", "Pages"),
+    "index_failed": ("未能生成", "failed"),
+    "index_unsliced": (
+        "另有 {n} 个项目未填地区，不在任何地区的页面中。",
+        "{n} more projects name no region and are in no region's pages.",
+    ),
+    "notebook_overview": ("总览", "Overview"),
+    "notebook_categories": ("预算结构", "Budget structure"),
+    "notebook_leverage": ("撬动比", "Leverage"),
+    "notebook_trends": ("跨年度比较", "Across years"),
+    "notebook_data_quality": ("数据质量", "Data quality"),
     "top_note": (
         "按专项资金取前 {top} 个项目，其余合并",
         "Top {top} projects by special fund; the rest combined",
