@@ -69,7 +69,8 @@ def trend_ratios(projects: pd.DataFrame) -> pd.DataFrame:
     ]
     per_program = _totals(projects, ["program", "year"])
     size = exact_sum(projects, ["program"], ["special"])
-    rank = {p: i for i, p in enumerate(size.sort_values("special", ascending=False)["program"])}
+    largest = size.sort_values("special", ascending=False, kind="stable")["program"]
+    rank = {p: i for i, p in enumerate(largest)}
     per_program = per_program.assign(_rank=per_program["program"].map(rank))
     per_program = per_program.sort_values(["_rank", "year"], kind="stable")
     parts = [per_program]
