@@ -16,7 +16,7 @@ data here, so every figure comes from the same place.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from html import escape
 from pathlib import Path
@@ -447,6 +447,10 @@ class Analysis:
         spec = CHARTS[name]
         measures = self.measures if project is None else project.measures
         drawn = spec.table(measures, top)
+        scope = drawn.attrs.get("scope")
+        if scope is not None and not scope.regions and self.scope.one_region:
+            # Tables per program or category keep no region: the analysis knows its own.
+            drawn.attrs["scope"] = replace(scope, regions=self.scope.regions, all_named=True)
         ax = spec.drawn(drawn, self.lang)
         if show:
             stem = name if project is None else f"{project.stem}-{name}"

@@ -362,6 +362,8 @@ def test_a_region_filter_keeps_its_projects_and_declares_nothing(a, province):
     assert west.data.programs.empty  # a program's declared total is not a region's
     assert west.scope.one_region == "西城"
     assert "地区：西城" in west.coverage()
+    # A chart of a table that keeps no region (per year and category) still names it.
+    assert west.chart("years_by_category", show=False).caption == "西城 2019、2022 年 2 个计划"
     with pytest.raises(InputError) as error:
         fa.open(province, region="南城")
     assert "东城" in str(error.value) and "西城" in str(error.value)
