@@ -83,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     metrics.add_argument("--format", choices=["table", "csv", "json"], default="table")
     metrics.add_argument("--program", help="only this program")
     metrics.add_argument("--year", type=int, help="only this year")
+    metrics.add_argument("--region", help="only this region (the region column of projects.csv)")
     _lang_option(metrics, "zh")
     metrics.set_defaults(handler=_metrics)
 
@@ -103,6 +104,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=20,
         metavar="N|all",
         help="projects with a notebook of their own: the N largest by special fund (default 20)",
+    )
+    run.add_argument(
+        "--by",
+        choices=["year", "program", "region"],
+        help="also run the program notebooks once per year, program or region, with an index",
     )
     run.set_defaults(handler=_run)
 
@@ -187,6 +193,8 @@ METRIC_VIEWS: dict[str, tuple[str, list[str]]] = {
     "project-category": ("categories", PEOPLE_COLUMNS["categories"]),
     "program": ("programs", PEOPLE_COLUMNS["programs"]),
     "year": ("years", PEOPLE_COLUMNS["years"]),
+    "organization": ("organizations", PEOPLE_COLUMNS["organizations"]),
+    "region": ("regions", PEOPLE_COLUMNS["regions"]),
 }
 
 
@@ -195,15 +203,18 @@ def _metrics(args: argparse.Namespace) -> int:
     from analysis.report.tables import csv_text
     from analysis.words.formats import people_text
 
-    a = fa.open(args.data, program=args.program, year=args.year, lang=args.lang)
+    a = fa.open(args.data, program=args.program, year=args.year, region=args.region, lang=args.lang)
     name, people_columns = METRIC_VIEWS[args.by]
     table = getattr(a.measures, name)
     if args.format == "csv":
         _write_text(csv_text(table))
     elif args.format == "json":
-        _write_json({"by": args.by, "unit": "万元", "rows": _records(table)})
+        scope = {"programs": list(a.scope.programs), "years": list(a.scope.years)}
+        _write_json({"by": args.by, "unit": "万元", "scope": scope, "rows": _records(table)})
     else:
-        _write_text(people_text(table[people_columns], args.lang, a.data.categories) + "\n")
+        text = people_text(table[people_columns], args.lang, a.data.categories)
+        scope = a.scope.text(args.lang)  # said where the data hold several programs or years
+        _write_text((f"{scope}\n" if scope else "") + text + "\n")
     return 0
 
 

@@ -16,8 +16,9 @@ data here, so every figure comes from the same place.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
+from html import escape
 from pathlib import Path
 from typing import ClassVar
 
@@ -29,11 +30,18 @@ from analysis.check.reconcile import reconciliation
 from analysis.check.rules import check, rules_table
 from analysis.config import bundled_data_dir, safe_name
 from analysis.errors import InputError
-from analysis.measure import charts
+from analysis.measure import charts, compare
 from analysis.measure.measures import Measures, measure
+from analysis.measure.scope import Scope, scope_of
 from analysis.measure.top import OTHERS
 from analysis.read.load import Dataset, listed, load, select
-from analysis.words.formats import PEOPLE_COLUMNS, column_header, for_people, shown
+from analysis.words.formats import (
+    PEOPLE_COLUMNS,
+    column_header,
+    for_people,
+    shown,
+    years_text,
+)
 from analysis.words.labels import check_lang, label
 from analysis.words.registry import PYTHON_FORMATS, kind
 from analysis.words.vocabulary import is_corrected
@@ -49,10 +57,12 @@ class Table(pd.DataFrame):
     It prints as people read it (万元 with two decimals and thousands separators, shares as
     percentages, leverage as 1 : x, an empty cell where there is no figure), and its
     numbers stay numbers, so ``.to_excel`` and arithmetic work on them. A sorted, filtered
-    or sliced Table prints the same way; a column made anew prints as pandas prints it.
+    or sliced Table prints the same way; a column made anew prints as pandas prints it. Its
+    caption, printed above it, says its scope where the data hold more than one program or
+    year ("2019–2024 年 5 个计划").
     """
 
-    _metadata: ClassVar[list[str]] = ["kinds"]
+    _metadata: ClassVar[list[str]] = ["kinds", "caption"]
 
     @property
     def _constructor(self):
@@ -60,7 +70,11 @@ class Table(pd.DataFrame):
 
     @classmethod
     def of(
-        cls, table: pd.DataFrame, lang: str = "zh", categories: pd.DataFrame | None = None
+        cls,
+        table: pd.DataFrame,
+        lang: str = "zh",
+        categories: pd.DataFrame | None = None,
+        caption: str = "",
     ) -> Table:
         """Return a measure (or findings) table for people, rows numbered from 1."""
         named = for_people(table, lang, categories)
@@ -73,6 +87,7 @@ class Table(pd.DataFrame):
             kinds[heading] = column_kind if numeric else None
         out = cls(data, index=pd.RangeIndex(1, len(table) + 1))
         out.kinds = kinds
+        out.caption = caption
         return out
 
     def shown(self) -> pd.DataFrame:
@@ -89,11 +104,25 @@ class Table(pd.DataFrame):
 
     def __repr__(self) -> str:
         with pd.option_context(*_DISPLAY):
-            return repr(self.shown())
+            text = repr(self.shown())
+        caption = getattr(self, "caption", "")
+        return f"{caption}\n{text}" if caption else text
 
     def _repr_html_(self) -> str | None:
         with pd.option_context(*_DISPLAY):
-            return self.shown()._repr_html_()
+            html = self.shown()._repr_html_()
+        caption = getattr(self, "caption", "")
+        return f"<p><strong>{escape(caption)}</strong></p>\n{html}" if caption else html
+
+
+class Note(str):
+    """A sentence for people: shown as it reads, in plain text and in Markdown."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_markdown_(self) -> str:
+        return str(self)
 
 
 def open(
@@ -101,45 +130,49 @@ def open(
     *,
     program: str | None = None,
     year: int | None = None,
+    region: str | None = None,
     lang: str = "zh",
     output_dir: str | Path | None = None,
 ) -> Analysis:
     """Return the Analysis of a data set (a folder or .xlsx workbook; None: the bundled data).
 
-    program and year narrow it to one program and/or one year ("" and 0, a notebook
-    parameter's "all", keep everything); a filter that matches no project raises
+    program, year and region narrow it to one program, year and/or region ("" and 0, a
+    notebook parameter's "all", keep everything); a filter that matches no project raises
     InputError naming what the data holds. output_dir, if given, is where
     `Analysis.chart` also saves each chart (figures/<name>.png and .svg). Unusable input
     raises InputError naming the file, row and column.
     """
     lang = check_lang(lang)
-    program, year = program or None, year or None
+    program, year, region = program or None, year or None, region or None
     text = "" if data is None else str(data)
     cached = read_cache(output_dir, text) if output_dir else None
     loaded = cached["ds"] if cached is not None else load(text or None)
-    if cached is not None and program is None and year is None:
+    if cached is not None and program is None and year is None and region is None:
         return Analysis(
             cached["ds"], lang, output_dir, measures=cached["measures"], findings=cached["findings"]
         )
-    return Analysis(Facts.of(select(loaded, program, year)), lang, output_dir)
+    return Analysis(Facts.of(select(loaded, program, year, region)), lang, output_dir)
 
 
 @dataclass(frozen=True)
 class ChartSpec:
     """How one chart of `Analysis.chart` is made: its table, its drawing, what is printed.
 
-    table: (Measures, top) -> the table the chart draws (analysis.measure.charts).
+    table: (Measures, top) -> the table the chart draws (analysis.measure.charts, .compare).
     draw: the name of the function of analysis.draw that draws it, and its options.
     columns: the table's columns printed under the chart.
+    printed: the name of the table in the drawn table's attrs printed instead of the drawn
+        one (a distribution draws every project and prints its quartiles).
     """
 
     table: Callable[[Measures, int | None], pd.DataFrame]
     draw: str
     columns: tuple[str, ...]
     options: dict = field(default_factory=dict)
+    printed: str = ""
 
     def drawn(self, table: pd.DataFrame, lang: str):
-        """Return the Axes of the chart drawn from its table."""
+        """Return the Axes (or, for small multiples, the Figure) drawn from its table."""
         from analysis import draw  # matplotlib only where a chart is drawn
 
         return getattr(draw, self.draw)(table, lang=lang, **self.options)
@@ -151,6 +184,19 @@ _SHARES = ("project_id", "organization", "special", "self_raised", "total", "spe
            "self_raised_share")  # fmt: skip
 _STRUCTURE = ("project_id", "organization", "{level}", "special", "self_raised", "total")
 _PROGRAM = ("{level}", "special", "self_raised", "total", "category_share")
+_TRENDS = ("program", "year", "n_projects", "special", "self_raised", "total", "special_share",
+           "leverage")  # fmt: skip
+
+
+# Chart name -> the measure whose spread it draws (project size is its total budget).
+_SPREADS = {"leverage": "leverage", "special_share": "special_share", "size": "total"}
+
+
+def _spread_columns(measure: str) -> tuple[str, ...]:
+    """Return the columns printed under a distribution: its groups' quartiles and median."""
+    stats = tuple(f"{measure}_{stat}" for stat in ("p25", "median", "p75"))
+    return ("program", "year", "n_projects", *stats, compare.SPREAD_MEASURES[measure])
+
 
 CHARTS: dict[str, ChartSpec] = {
     "funding_split": ChartSpec(
@@ -199,6 +245,39 @@ CHARTS: dict[str, ChartSpec] = {
         "structure_heatmap",
         ("project_id", "organization", "category", "total", "share_of_total"),
     ),
+    # across years and programs (analysis.measure.compare)
+    "years": ChartSpec(
+        lambda m, top: compare.per_year(m.projects),
+        "years_bars",
+        ("year", "n_projects", "special", "self_raised", "total", "special_share", "leverage"),
+    ),
+    "trends": ChartSpec(
+        lambda m, top: compare.trend_ratios(m.projects),
+        "trend_panels",
+        _TRENDS,
+    ),
+    "years_by_category": ChartSpec(
+        lambda m, top: compare.year_structure(m.by_category, "category"),
+        "year_structure",
+        ("year", "{level}", "special", "self_raised", "total", "category_share"),
+    ),
+    "years_by_group": ChartSpec(
+        lambda m, top: compare.year_structure(m.by_group, "group"),
+        "year_structure",
+        ("year", "{level}", "special", "self_raised", "total", "category_share"),
+    ),
+    # how a measure is spread: per program (per year where there is one program), and per
+    # year; each its own name, so that two notebooks of a run never write one file
+    **{
+        f"{name}_{suffix}": ChartSpec(
+            lambda m, top, measure=measure, by=by: compare.spread(m.projects, measure, by),
+            "spread",
+            _spread_columns(measure),
+            printed="summary",
+        )
+        for name, measure in _SPREADS.items()
+        for suffix, by in (("spread", None), ("by_year", "year"))
+    },
 }
 
 
@@ -257,22 +336,95 @@ class Analysis:
         """Each declared figure beside the sum of the figures under it."""
         return reconciliation(self.data)
 
-    def filter(self, program: str | None = None, year: int | None = None) -> Analysis:
-        """Return the Analysis of one program and/or one year of this data."""
-        return Analysis(select(self.data, program, year), self.lang, self.output_dir)
+    def filter(
+        self, program: str | None = None, year: int | None = None, region: str | None = None
+    ) -> Analysis:
+        """Return the Analysis of one program, year and/or region of this data."""
+        return Analysis(select(self.data, program, year, region), self.lang, self.output_dir)
 
     # --- tables for people ------------------------------------------------------------
 
     def table(self, table: pd.DataFrame | str, columns: list[str] | None = None) -> Table:
         """Return a table for people: a measure table by name ("projects", "categories",
-        "groups", "by_category", "by_group", "programs", "years") with the columns people
-        read, or any table of ours, labelled in the analysis's language."""
+        "groups", "by_category", "by_group", "programs", "years", "organizations",
+        "regions") with the columns people read, or any table of ours, labelled in the
+        analysis's language, its scope above it where the data hold more than one program
+        or year."""
         if isinstance(table, str):
             columns = columns or PEOPLE_COLUMNS.get(table)
             table = getattr(self.measures, table)
         if columns is not None:
             table = table[list(columns)]
-        return Table.of(table.reset_index(drop=True), self.lang, self.data.categories)
+        caption = self.scope.text(self.lang)
+        return Table.of(table.reset_index(drop=True), self.lang, self.data.categories, caption)
+
+    # --- across years, programs and organizations -------------------------------------
+
+    @cached_property
+    def scope(self) -> Scope:
+        """The programs, years and region the data cover (analysis.measure.scope)."""
+        return scope_of(self.data.projects)
+
+    def coverage(self) -> Note:
+        """Return what the data cover, said plainly: its years (and the years missing
+        between them), programs and projects; with one year, that no trend can be drawn."""
+        scope, lang = self.scope, self.lang
+        n_projects = f"{len(self.data.projects):,}"
+        programs = scope.programs_text(lang)
+        if len(scope.years) == 1:
+            text = label(
+                "scope_one_year",
+                lang,
+                year=scope.years[0],
+                programs=programs,
+                n_projects=n_projects,
+            )
+        else:
+            text = label(
+                "scope_statement",
+                lang,
+                years=scope.years_text(lang),
+                n_years=len(scope.years),
+                programs=programs,
+                n_projects=n_projects,
+            )
+        missing = scope.missing_years()
+        if missing:
+            joined = years_text(missing, label("list_separator", lang))
+            text += label("sentence_separator", lang) + label("missing_years", lang, years=joined)
+        if scope.one_region:
+            region = label("scope_region", lang, region=scope.one_region)
+            text += label("sentence_separator", lang) + region
+        return Note(text)
+
+    def changes(self) -> Table:
+        """Return each year's figures beside the year before it in the data: the change in
+        projects, special fund, self-raised money, total (万元 and %) and leverage. With one
+        year there is nothing to compare, and the table says so."""
+        if len(self.scope.years) < 2:
+            return self._message("no_changes")
+        return self.table(compare.changes(self.measures.years), PEOPLE_COLUMNS["changes"])
+
+    def returning(self, top: int | None = None) -> Table:
+        """Return the organizations funded in more than one year, with their totals over all
+        years: most years first, then the largest special fund (the first `top` of them;
+        None: all). Where there are none, the table says so."""
+        table = compare.returning(self.measures.organizations)
+        if table.empty:
+            return self._message("no_returning")
+        shown = table if top is None else table.head(top)
+        out = self.table(shown, PEOPLE_COLUMNS["returning"])
+        if len(shown) < len(table):
+            more = label("top_organizations", self.lang, top=len(shown), n=f"{len(table):,}")
+            first = out.caption
+            out.caption = label("and_then", self.lang, first=first, then=more) if first else more
+        return out
+
+    def _message(self, key: str) -> Table:
+        """Return a one-cell table that says why there are no rows."""
+        table = Table({column_header("message", self.lang): [label(key, self.lang)]})
+        table.kinds, table.caption = {}, self.scope.text(self.lang)
+        return table
 
     def chart(
         self,
@@ -295,15 +447,24 @@ class Analysis:
         spec = CHARTS[name]
         measures = self.measures if project is None else project.measures
         drawn = spec.table(measures, top)
+        scope = drawn.attrs.get("scope")
+        if scope is not None and not scope.regions and self.scope.one_region:
+            # Tables per program or category keep no region: the analysis knows its own.
+            drawn.attrs["scope"] = replace(scope, regions=self.scope.regions, all_named=True)
         ax = spec.drawn(drawn, self.lang)
         if show:
             stem = name if project is None else f"{project.project_id}-{name}"
             self._show(ax.figure, stem)
-        return self._numbers(drawn, spec.columns)
+        return self._numbers(drawn, spec.columns, spec.printed)
 
-    def _numbers(self, drawn: pd.DataFrame, columns: tuple[str, ...]) -> Table:
-        """Return the drawn table for people: the other projects' row named, not coded."""
+    def _numbers(self, drawn: pd.DataFrame, columns: tuple[str, ...], printed: str = "") -> Table:
+        """Return the drawn table for people: the other projects' row named, not coded, the
+        rows of all programs together named, and the scope said above it."""
         level = drawn.attrs.get("level", "category")
+        scope = drawn.attrs.get("scope")
+        caption = scope.text(self.lang) if scope is not None else ""
+        if printed:
+            drawn = drawn.attrs[printed]
         if drawn.attrs.get("chart") == "flow":
             drawn = self._flow_nodes(drawn, level)
         wanted = [c.format(level=level) for c in columns]
@@ -316,7 +477,12 @@ class Analysis:
                 if "organization" in table:
                     named = label("others", self.lang, n=n)
                     table = table.assign(organization=table["organization"].mask(others, named))
-        return Table.of(table, self.lang, self.data.categories)
+        if "program" in table and table["program"].eq(compare.ALL_PROGRAMS).any():
+            every = table["program"].eq(compare.ALL_PROGRAMS)
+            table = table.assign(
+                program=table["program"].mask(every, label("all_programs", self.lang))
+            )
+        return Table.of(table, self.lang, self.data.categories, caption)
 
     def _flow_nodes(self, flow: pd.DataFrame, level: str) -> pd.DataFrame:
         """Return a flow's nodes as people read them: stage, name and amount."""

@@ -1,9 +1,10 @@
 """Write synthetic budget tables in the brief's layout, with a known set of planted faults.
 
-    python benchmarks/generate.py N OUTDIR [--seed S] [--violations K]
+    python benchmarks/generate.py N OUTDIR [--seed S] [--violations K] [--regions]
 
 writes OUTDIR/projects.csv, budget_lines.csv, programs.csv and expected.json for N
-projects: the same bytes every time for the same N, seed and K. The clean data reconcile
+projects: the same bytes every time for the same N, seed and K (--regions adds the
+optional region column, each company's county, and changes nothing else). The clean data reconcile
 exactly: lines sum to the project total, their special parts to the project's special
 fund, the projects' special funds to each program-year's declared total. On top of that
 exactly K faults are planted, each made so that it trips one error rule once and nothing
@@ -90,8 +91,19 @@ WAN = 100
 TOLERANCE_PER_FIGURE = 0.5
 
 
-def generate(n: int, out: str | Path, seed: int = 0, violations: int = DEFAULT_VIOLATIONS) -> dict:
-    """Return the manifest of what was planted, after writing the tables and expected.json."""
+def generate(
+    n: int,
+    out: str | Path,
+    seed: int = 0,
+    violations: int = DEFAULT_VIOLATIONS,
+    *,
+    regions: bool = False,
+) -> dict:
+    """Return the manifest of what was planted, after writing the tables and expected.json.
+
+    regions=True adds the optional region column: each company's county (its name's first
+    two characters) + 县, so the same tables are written, with one column more.
+    """
     if n < 100:
         raise ValueError("generate at least 100 projects, so that the faults have room")
     rng = np.random.default_rng(seed)
@@ -105,7 +117,7 @@ def generate(n: int, out: str | Path, seed: int = 0, violations: int = DEFAULT_V
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    _write(_projects_text(projects), out / "projects.csv")
+    _write(_projects_text(projects, regions), out / "projects.csv")
     _write(_lines_text(lines), out / "budget_lines.csv")
     _write(_programs_text(programs), out / "programs.csv")
     manifest = _manifest(n, seed, projects, lines, planted)
@@ -555,10 +567,10 @@ def _unit_text(yuan: np.ndarray, blank: np.ndarray) -> np.ndarray:
     return np.where(yuan, "元", np.where(blank, "", "万元"))
 
 
-def _projects_text(projects: pd.DataFrame) -> pd.DataFrame:
+def _projects_text(projects: pd.DataFrame, regions: bool = False) -> pd.DataFrame:
     p = projects
     yuan = p["yuan"].to_numpy()
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "project_id": p["project_id"],
             "year": p["year"],
@@ -572,6 +584,9 @@ def _projects_text(projects: pd.DataFrame) -> pd.DataFrame:
             "unit": _unit_text(yuan, p["unit_blank"].to_numpy()),
         }
     )
+    if regions:  # drawn from nothing random: the other columns stay as they are without it
+        table["region"] = p["organization"].str.slice(0, 2) + "县"
+    return table
 
 
 def _lines_text(lines: pd.DataFrame) -> pd.DataFrame:
@@ -634,8 +649,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--violations", type=int, default=DEFAULT_VIOLATIONS, metavar="K", help="faults to plant"
     )
+    parser.add_argument(
+        "--regions", action="store_true", help="add a region column (the company's county)"
+    )
     args = parser.parse_args(argv)
-    manifest = generate(args.n, args.out, seed=args.seed, violations=args.violations)
+    manifest = generate(
+        args.n, args.out, seed=args.seed, violations=args.violations, regions=args.regions
+    )
     print(
         f"{args.out}: {manifest['project_rows']} project rows, {manifest['lines']} lines; "
         f"expected {sum(manifest['errors'].values())} errors, "

@@ -172,7 +172,8 @@ def test_run_writes_every_kind_of_output(english_run):
     assert "figures/funding_split.png" in overview["outputs"]
     assert sorted(recorded) == sorted(f"figures/{name}" for name in figures)
     for table in ("projects.csv", "by_category.csv", "programs.csv", "findings.csv",
-                  "reconciliation.csv", "summary.xlsx"):  # fmt: skip
+                  "reconciliation.csv", "organizations.csv", "regions.csv",
+                  "summary.xlsx"):  # fmt: skip
         assert (out / "tables" / table).is_file()
     assert not list(out.parent.glob(".out.building-*"))
 

@@ -91,6 +91,7 @@ def test_library_calls_leave_global_state_as_the_user_left_it(a, tmp_path):
         options = {k: pd.get_option(k) for k in ("display.width", "display.max_colwidth")}
         for name in fa.session.CHARTS:
             a.chart(name, show=False)
+            plt.close("all")  # twenty charts: more open figures than pyplot likes
         fa.open(output_dir=tmp_path).chart("leverage")  # shown and saved as files
         assert (tmp_path / "figures" / "leverage.svg").is_file()
         repr(a.table("projects"))

@@ -23,9 +23,11 @@ from analysis.draw.bars import (
     leverage_bars,
     program_structure,
 )
+from analysis.draw.distributions import spread
 from analysis.draw.flow import funding_flow
 from analysis.draw.heatmap import structure_heatmap
 from analysis.draw.save import save
+from analysis.draw.trends import trend_panels, year_structure, years_bars
 
 __all__ = [
     "budget_structure",
@@ -35,5 +37,9 @@ __all__ = [
     "leverage_bars",
     "program_structure",
     "save",
+    "spread",
     "structure_heatmap",
+    "trend_panels",
+    "year_structure",
+    "years_bars",
 ]

@@ -191,6 +191,29 @@ def _title(ax: Axes, text: str, *, pad: float = 6.0) -> None:
     )
 
 
+def _scoped(title: str, table: pd.DataFrame, style: ChartStyle) -> str:
+    """Return a chart's title with the scope of its table ("2019–2024 年 5 个计划：title"),
+    the title alone over one program's one year (analysis.measure.scope)."""
+    scope = table.attrs.get("scope")
+    if scope is None:
+        return title
+    titled = scope.titled(title, style.lang)
+    if not style.renders(titled):  # a program's name the fonts cannot draw: counted instead
+        titled = scope.titled(title, style.lang, names=False)
+    return _as_typed(titled)
+
+
+def _reference_label(value: str, table: pd.DataFrame, style: ChartStyle) -> str:
+    """Return the label of a reference line: what it is the ratio over, and its value."""
+    scope = table.attrs.get("scope")
+    if scope is None:
+        return label("program_reference", style.lang, value=value)
+    text = scope.reference(value, style.lang)
+    if not style.renders(text):
+        text = scope.reference(value, style.lang, names=False)
+    return _as_typed(text)
+
+
 def _legend(ax: Axes, **where) -> None:
     """Draw the legend where asked, in the house style (no frame, small type)."""
     ax.legend(

@@ -28,7 +28,9 @@ from analysis.draw._style import (
     _note,
     _percent_axis,
     _project_names,
+    _reference_label,
     _rows,
+    _scoped,
     _tick_amount,
     _title,
     _top_note,
@@ -175,10 +177,10 @@ def funding_split(
     if percent:
         _percent_axis(ax.xaxis)
         ax.set_xlabel(label("share_of_total", style.lang))
-        _title(ax, label("chart_funding_mix", style.lang))
+        _title(ax, _scoped(label("chart_funding_mix", style.lang), shown, style))
     else:
         _amount_axis(ax, style)
-        _title(ax, label("chart_funding_split", style.lang))
+        _title(ax, _scoped(label("chart_funding_split", style.lang), shown, style))
     _legend_above(ax, ncols=2)
     _note(ax, [_top_note(shown, style), _cut_note(ax, names, style)])
     return _finish(ax, style)
@@ -232,7 +234,7 @@ def budget_structure(
     )
     _amount_axis(ax, style)
     key = "chart_structure_category" if level == "category" else "chart_structure_group"
-    _title(ax, label(key, style.lang))
+    _title(ax, _scoped(label(key, style.lang), shown, style))
     _legend(ax, loc="upper left", bbox_to_anchor=(1.01, 1.0), title=label(level, style.lang))
     _note(ax, [_top_note(shown, style), _cut_note(ax, names, style)])
     return _finish(ax, style)
@@ -292,8 +294,8 @@ def _structure_title(summed: pd.DataFrame, level: str, style: ChartStyle) -> str
         name = name if name and style.renders(name) else str(first["project_id"])
     elif pd.notna(first.get("program")) and pd.notna(first.get("year")):
         name = f"{first['program']} {first['year']}"
-    else:
-        return title
+    else:  # several programs or years: the scope names them
+        return _scoped(title, summed, style)
     if not style.renders(name):
         return title
     name = _as_typed(name)
@@ -341,7 +343,7 @@ def leverage_bars(
     if np.isfinite(reference):
         ax.axvline(reference, color=REFERENCE_COLOR, linestyle="--", linewidth=1, gid="reference")
         ax.annotate(
-            label("program_reference", style.lang, value=leverage_text(reference)),
+            _reference_label(leverage_text(reference), table, style),
             xy=(reference, 1.0),
             xycoords=("data", "axes fraction"),
             xytext=(3, 2),
@@ -351,7 +353,7 @@ def leverage_bars(
             fontsize=7.5,
         )
     # Room above the plot for the reference line's label.
-    _title(ax, label("chart_leverage", style.lang), pad=16)
+    _title(ax, _scoped(label("chart_leverage", style.lang), table, style), pad=16)
     n_note = label("no_leverage", style.lang, n=n_missing) if n_missing else ""
     _note(ax, [label("leverage_note", style.lang), _top_note(shown, style), n_note])
     return _finish(ax, style)
@@ -387,7 +389,7 @@ def execution(
             transform=ax.transAxes,
             fontsize=9,
         )
-        _title(ax, label("chart_execution", style.lang))
+        _title(ax, _scoped(label("chart_execution", style.lang), shown, style))
         _note(ax, [missing_note])
         return _finish(ax, style)
     rate = shown["execution_rate"].to_numpy()
@@ -419,6 +421,6 @@ def execution(
     _percent_axis(ax.xaxis)
     ax.set_xlim(0, max(1.25, float(np.nanmax(rate, initial=0.0)) * 1.6))
     ax.set_xlabel(label("execution_axis", style.lang))
-    _title(ax, label("chart_execution", style.lang), pad=16)
+    _title(ax, _scoped(label("chart_execution", style.lang), shown, style), pad=16)
     _note(ax, [_unit_label(style), missing_note, _top_note(shown, style)])
     return _finish(ax, style)

@@ -17,6 +17,7 @@ from analysis.draw._style import (
     _finish,
     _note,
     _project_names,
+    _scoped,
     _title,
     _top_note,
     _unit_label,
@@ -72,7 +73,7 @@ def funding_flow(
         stages = [links[links["column"].eq(stage)] for stage in (0, 1)]
         _draw_sankey(ax, nodes, stages, names, colors)
     key = "chart_flow" if level == "category" else "chart_flow_group"
-    _title(ax, label(key, style.lang))
+    _title(ax, _scoped(label(key, style.lang), table, style))
     left_out = table.attrs.get("left_out", 0)
     left_out_note = label("flow_left_out", style.lang, n=left_out) if left_out else ""
     _note(ax, [_unit_label(style), _top_note(projects, style), left_out_note])

@@ -16,6 +16,7 @@ from analysis.draw._style import (
     _note,
     _percent_axis,
     _project_names,
+    _scoped,
     _title,
     _top_note,
 )
@@ -73,6 +74,6 @@ def structure_heatmap(
     _percent_axis(bar.ax.yaxis)
     bar.set_label(label("share_of_total", style.lang), size=BASE_RC["axes.labelsize"])
     _finish(bar.ax, style)
-    _title(ax, label("chart_heatmap", style.lang))
+    _title(ax, _scoped(label("chart_heatmap", style.lang), shown, style))
     _note(ax, [_top_note(shown, style)])
     return _finish(ax, style)

@@ -6,7 +6,8 @@ and ratios of sums, the totals at the end of each bar. The notebooks print the s
 under each chart, so the figures printed (which nbval compares) and the bars drawn cannot
 disagree. Each function marks its table (``table.attrs["chart"]``) and returns a table it
 has already marked unchanged, so a chart given either a measure table or its own table
-draws the same thing.
+draws the same thing. Each also carries the scope of the rows it was made from
+(``table.attrs["scope"]``, analysis.measure.scope): the programs and years its title names.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.measure.measures import exact_sum, ratio, with_ratios
+from analysis.measure.scope import scope_of
 from analysis.measure.top import OTHERS, top_projects
 from analysis.words.registry import FUNDING
 from analysis.words.vocabulary import (
@@ -73,7 +75,8 @@ def funding(projects: pd.DataFrame, top: int | None = 20) -> pd.DataFrame:
     """
     if _already(projects, "funding"):
         return projects
-    return _marked(with_ratios(top_projects(projects, top)), "funding", top=top)
+    table = with_ratios(top_projects(projects, top))
+    return _marked(table, "funding", top=top, scope=scope_of(projects))
 
 
 def structure(parts: pd.DataFrame, level: str = "category", top: int | None = 20) -> pd.DataFrame:
@@ -88,7 +91,7 @@ def structure(parts: pd.DataFrame, level: str = "category", top: int | None = 20
     shown = top_projects(parts, top, detail=level)
     totals = exact_sum(shown, ["project_id"], ["total"]).set_index("project_id")["total"]
     shown["project_total"] = shown["project_id"].map(totals).to_numpy()
-    return _marked(shown, "structure", top=top, level=level)
+    return _marked(shown, "structure", top=top, level=level, scope=scope_of(parts))
 
 
 def shares(categories: pd.DataFrame, top: int | None = 20) -> pd.DataFrame:
@@ -123,7 +126,7 @@ def program_structure(parts: pd.DataFrame, level: str = "category") -> pd.DataFr
         if key in parts:
             values = parts[key].drop_duplicates()
             summed[key] = values.iloc[0] if len(values) == 1 else None
-    return _marked(summed, "program_structure", level=level)
+    return _marked(summed, "program_structure", level=level, scope=scope_of(parts))
 
 
 def leverage(projects: pd.DataFrame, top: int | None = 20) -> pd.DataFrame:
@@ -131,7 +134,7 @@ def leverage(projects: pd.DataFrame, top: int | None = 20) -> pd.DataFrame:
     OTHERS row last, and those without a leverage (no special fund) at the end.
 
     attrs["reference"] is the leverage over every project given (see `overall`), the
-    chart's reference line.
+    chart's reference line; attrs["scope"] says what it is the ratio over.
     """
     if _already(projects, "leverage"):
         return projects
@@ -141,7 +144,7 @@ def leverage(projects: pd.DataFrame, top: int | None = 20) -> pd.DataFrame:
     ranked = shown[~others & ~missing].sort_values("leverage", ascending=False, kind="stable")
     table = pd.concat([ranked, shown[others & ~missing], shown[missing]], ignore_index=True)
     reference = float(overall(projects)["leverage"])
-    return _marked(table, "leverage", top=top, reference=reference)
+    return _marked(table, "leverage", top=top, reference=reference, scope=scope_of(projects))
 
 
 def execution(projects: pd.DataFrame, top: int | None = 20) -> pd.DataFrame:
@@ -158,7 +161,7 @@ def execution(projects: pd.DataFrame, top: int | None = 20) -> pd.DataFrame:
     shown = top_projects(reported, top) if len(reported) else reported.iloc[:0]
     rate = ratio(fen(shown["self_raised_actual"]), fen(shown["self_raised"]))
     table = shown.assign(execution_rate=rate)
-    return _marked(table, "execution", top=top, not_reported=not_reported)
+    return _marked(table, "execution", top=top, not_reported=not_reported, scope=scope_of(projects))
 
 
 def flow(parts: pd.DataFrame, level: str = "category", top: int | None = 10) -> pd.DataFrame:
@@ -219,4 +222,5 @@ def flow(parts: pd.DataFrame, level: str = "category", top: int | None = 10) -> 
         top=top,
         level=level,
         left_out=left_out,
+        scope=scope_of(parts),
     )

@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -27,6 +28,7 @@ from analysis._parallel import together
 from analysis.check._facts import Facts
 from analysis.read.keys import numbered, one_piece, spread
 from analysis.read.load import Dataset
+from analysis.words.formats import years_text
 from analysis.words.registry import FUNDING
 from analysis.words.vocabulary import FEN_PER_WAN, GROUPS, UNALLOCATED, UNKNOWN_GROUP, fen
 
@@ -37,7 +39,7 @@ PROJECT_KEYS = ["project_id", "organization", "program", "year"]
 class Measures:
     """The measures that belong together, one tidy table each.
 
-    projects: one row per project (project_id, year, program, organization, title,
+    projects: one row per project (project_id, year, program, organization, region, title,
         special, self_raised, total, ratios, self_raised_actual, execution_rate, n_lines).
     categories: one row per project × category (category_share of the project total,
         special_coverage = category special / category total, special_split = category
@@ -46,6 +48,8 @@ class Measures:
     by_category, by_group: the same per program × year × category (or group).
     programs: one row per program × year, with declared_special where declared.
     years: one row per year over all programs.
+    organizations, regions: one row per organization (or region, "" where not given),
+        with the years and programs it appears in (worked out when first asked for).
     """
 
     projects: pd.DataFrame
@@ -55,6 +59,16 @@ class Measures:
     by_group: pd.DataFrame
     programs: pd.DataFrame
     years: pd.DataFrame
+
+    @cached_property
+    def organizations(self) -> pd.DataFrame:
+        """One row per organization, the largest special fund first (see `rolled_up`)."""
+        return rolled_up(self.projects, "organization")
+
+    @cached_property
+    def regions(self) -> pd.DataFrame:
+        """One row per region, the largest special fund first, "" (not given) last."""
+        return rolled_up(self.projects, "region")
 
 
 def ratio(numerator: pd.Series | np.ndarray, denominator: pd.Series | np.ndarray) -> np.ndarray:
@@ -151,6 +165,7 @@ def _projects(ds: Facts) -> pd.DataFrame:
                 "year",
                 "program",
                 "organization",
+                "region",
                 "title",
                 *FUNDING,
                 "self_raised_actual",
@@ -374,3 +389,70 @@ def _totals(projects: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     ratios = ["special_share", "self_raised_share", "leverage", "multiplier"]
     execution = ["self_raised_actual", "self_raised_budget_reported", "execution_rate"]
     return summed[[*keys, "n_projects", *FUNDING, *ratios, *execution]]
+
+
+def rolled_up(projects: pd.DataFrame, key: str) -> pd.DataFrame:
+    """Return one row per organization (or region, or any column of the projects): counts,
+    the years it appears in, summed amounts, ratios of sums and execution.
+
+    Columns: key, n_projects, (n_organizations for a key other than organization),
+    n_programs, n_years, first_year, last_year, years_present ("2019–2021, 2023"), then
+    the columns of the programs table. Rows run from the largest special fund down; the
+    row of projects without a value ("") comes last.
+    """
+    totals = _totals(projects, [key])
+    present = _presence(projects, key)
+    table = totals.merge(present, on=key, how="left", sort=False)
+    counts = ["n_projects", *(["n_organizations"] if key != "organization" else [])]
+    years = ["n_programs", "n_years", "first_year", "last_year", "years_present"]
+    rest = [c for c in totals.columns if c not in (key, "n_projects")]
+    table = table[[key, *counts, *years, *rest]]
+    blank = table[key].isna() | table[key].eq("")
+    order = np.lexsort((-np.nan_to_num(fen(table["special"]), nan=-np.inf), blank.to_numpy()))
+    return table.iloc[order].reset_index(drop=True)
+
+
+def _presence(projects: pd.DataFrame, key: str) -> pd.DataFrame:
+    """Return per value of key: distinct programs, organizations and years, and the years
+    as text."""
+    group, uniques = pd.factorize(projects[key], use_na_sentinel=False)
+    n = len(uniques)
+
+    def distinct(column: str) -> np.ndarray:
+        codes = pd.factorize(projects[column], use_na_sentinel=False)[0]
+        pairs = np.unique(group.astype(np.int64) * (codes.max(initial=0) + 1) + codes)
+        return np.bincount(pairs // (codes.max(initial=0) + 1), minlength=n)
+
+    year = projects["year"].to_numpy()
+    first = np.full(n, np.iinfo(np.int64).max)
+    last = np.full(n, np.iinfo(np.int64).min)
+    np.minimum.at(first, group, year)
+    np.maximum.at(last, group, year)
+    table = pd.DataFrame(
+        {
+            key: uniques,
+            "n_programs": distinct("program"),
+            "n_organizations": distinct("organization"),
+            "n_years": distinct("year"),
+            "first_year": first,
+            "last_year": last,
+            "years_present": _years_present(group, year, n),
+        }
+    )
+    return table.astype({key: projects[key].dtype})
+
+
+def _years_present(group: np.ndarray, year: np.ndarray, n: int) -> np.ndarray:
+    """Return per group its years as text, spelled once per distinct set of years."""
+    distinct_years, place = np.unique(year, return_inverse=True)
+    if len(distinct_years) <= 62:  # each set of years as the bits of one integer
+        bits = np.zeros(n, dtype=np.int64)
+        np.bitwise_or.at(bits, group, np.left_shift(np.int64(1), place.astype(np.int64)))
+        sets, which = np.unique(bits, return_inverse=True)
+        spelled = [
+            years_text(distinct_years[[(int(s) >> i) & 1 == 1 for i in range(len(distinct_years))]])
+            for s in sets
+        ]
+        return np.asarray(spelled, dtype=object)[which]
+    per_group = pd.Series(year).groupby(group).unique()
+    return per_group.map(years_text).reindex(range(n)).to_numpy(dtype=object)

@@ -32,7 +32,7 @@ SPECS: dict[str, TableSpec] = {
         TableSpec(
             "projects",
             required=("project_id", "year", "program", "organization", "special"),
-            optional=("title", "self_raised", "total", "self_raised_actual", "unit"),
+            optional=("title", "self_raised", "total", "self_raised_actual", "unit", "region"),
             amounts=("special", "self_raised", "total", "self_raised_actual"),
         ),
         TableSpec(

@@ -50,9 +50,9 @@ DATA_EXPECTED = "a data folder or an .xlsx workbook"
 class Dataset:
     """The loaded tables, amounts in 万元, categories as codes.
 
-    projects: one row per project: project_id, year, program, organization, title,
-        special, self_raised, total, self_raised_actual, unit (as given), derived (which
-        figures were computed from the others), source_row.
+    projects: one row per project: project_id, year, program, organization, region
+        ("" where not given), title, special, self_raised, total, self_raised_actual, unit
+        (as given), derived (which figures were computed from the others), source_row.
     lines: one row per budget line: project_id, category (code, or the text as given
         when unknown), category_given, total, special, unit, note, source_row.
     programs: declared totals: program, year, special_total, unit, source_row.
@@ -249,6 +249,7 @@ def _projects(raw: pd.DataFrame, where: str, lines: pd.DataFrame) -> pd.DataFram
             "year": years,
             "program": raw["program"].fillna(""),
             "organization": raw["organization"].fillna(""),
+            "region": raw["region"].fillna(""),
             "title": raw["title"].fillna(""),
             "special": to_wan(special),
             "self_raised": to_wan(self_raised),
@@ -306,9 +307,11 @@ def _programs(raw: pd.DataFrame | None, where: str | None) -> pd.DataFrame:
     return table[columns]
 
 
-def select(ds: Dataset, program: str | None = None, year: int | None = None) -> Dataset:
-    """Return the part of the data set for one program and/or one year (None keeps all)."""
-    if program is None and year is None:
+def select(
+    ds: Dataset, program: str | None = None, year: int | None = None, region: str | None = None
+) -> Dataset:
+    """Return the part of the data set for one program, year and/or region (None keeps all)."""
+    if program is None and year is None and region is None:
         return ds
     keep = pd.Series(True, index=ds.projects.index)
     declared = pd.Series(True, index=ds.programs.index)
@@ -318,8 +321,12 @@ def select(ds: Dataset, program: str | None = None, year: int | None = None) -> 
     if year is not None:
         keep &= ds.projects["year"].eq(year)
         declared &= ds.programs["year"].eq(year)
+    if region is not None:
+        # A program's declared total covers all its regions: a region's part is not declared.
+        keep &= ds.projects["region"].eq(region)
+        declared &= False
     if not keep.any():
-        raise _nothing_matches(ds, program, year)
+        raise _nothing_matches(ds, program, year, region)
     projects = ds.projects[keep].reset_index(drop=True)
     own, theirs = id_codes(projects["project_id"], ds.lines["project_id"])
     lines = ds.lines[theirs < len(first_rows(own))].reset_index(drop=True)  # isin, faster
@@ -327,15 +334,28 @@ def select(ds: Dataset, program: str | None = None, year: int | None = None) -> 
     return Dataset(projects, lines, programs, ds.categories, ds.source, ds.files)
 
 
-def _nothing_matches(ds: Dataset, program: str | None, year: int | None) -> InputError:
+def _nothing_matches(
+    ds: Dataset, program: str | None, year: int | None, region: str | None = None
+) -> InputError:
     """Return the error for a filter no project matches, naming the programs and years the
-    data holds (the years of the program asked for, where it is there)."""
+    data holds (the years of the program asked for, where it is there), or its regions."""
     projects = ds.projects
     of_program = projects if program is None else projects[projects["program"].eq(program)]
+    of_year = of_program if year is None else of_program[of_program["year"].eq(year)]
     if of_program.empty:
         column, found, years = "program", program, projects["year"]
-    else:
+    elif of_year.empty:
         column, found, years = "year", year, of_program["year"]
+    else:
+        regions = projects["region"][projects["region"].ne("")]
+        held = f"regions: {listed(regions)}" if len(regions) else "no region column"
+        return InputError(
+            "no_match",
+            ds.files.get("projects", ds.source),
+            column="region",
+            expected=f"a region in the data ({held})",
+            found=region,
+        )
     within = f" of {program}" if program is not None and column == "year" else ""
     return InputError(
         "no_match",

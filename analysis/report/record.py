@@ -75,6 +75,8 @@ class RunRecord:
     files: every file in the report, relative to it, with its sha256 (manifest.json itself
         with null).
     kept_at: the folder holding this run: --out, or where a failed run was kept.
+    index, slices: with `run --by`, the index page and one entry per slice (its value,
+        folder and headline figures); null and empty otherwise.
     """
 
     command: dict[str, object]
@@ -92,6 +94,8 @@ class RunRecord:
     notebooks: list[Outcome] = field(default_factory=list)
     files: dict[str, str | None] = field(default_factory=dict)
     kept_at: str | None = None
+    index: str | None = None
+    slices: list[dict] = field(default_factory=list)
     _clock: float = field(default_factory=time.perf_counter, repr=False)
 
     def __post_init__(self) -> None:

@@ -31,6 +31,7 @@ from analysis.report.record import (
     package_versions,
     sha256,
 )
+from analysis.report.slices import Slices
 
 
 def run(
@@ -40,10 +41,13 @@ def run(
     jobs: int | None = None,
     project_notebooks: int | None = DEFAULT_PROJECT_NOTEBOOKS,
     stream=None,
+    by: str | None = None,
 ) -> RunRecord:
     """Run every notebook into `out` and return the run's record.
 
-    Raise InputError for unusable data or an `out` that may not be written (see
+    by ("year", "program" or "region"): also run the program notebooks once per slice,
+    each into a folder of its own, with index.html (analysis.report.slices). Raise
+    InputError for unusable data or an `out` that may not be written (see
     analysis.report.folder), and Interrupted when a signal stopped the run.
     """
     import analysis as fa
@@ -52,7 +56,7 @@ def run(
     stream = stream or sys.stderr
     workers = max(1, jobs or len(os.sched_getaffinity(0)))
     command = {"data": data, "out": str(out), "lang": lang, "jobs": workers,
-               "project_notebooks": project_notebooks}  # fmt: skip
+               "project_notebooks": project_notebooks, "by": by}  # fmt: skip
     record = RunRecord(command)
     with OutputFolder.claim(out, DATA_DIR if data is None else Path(data)) as folder:
         record.command["out"] = str(folder.out)
@@ -60,13 +64,16 @@ def run(
         record.lap("load_s")
         given = "" if data is None else str(Path(a.data.source).resolve())  # as notebooks take it
         jobs_planned = plan(a.data, given, lang, project_notebooks)
+        sliced = Slices.plan(a, by, given)  # a --by the data cannot be sliced by stops here
         check = folder.signals.check
         prepare = functools.partial(_prepare, a, folder.build, given, stream, check)
-        with Progress(len(jobs_planned), stream) as progress:
+        with Progress(len(jobs_planned) + sliced.size, stream) as progress:
             outcomes, (findings, tables) = execute_all(
                 jobs_planned, folder.build, workers, progress, prepare, check
             )
+            outcomes += sliced.execute(folder.build, workers, progress, check)
         (folder.build / CACHE_NAME).unlink(missing_ok=True)
+        sliced.write_index(record, folder.build, outcomes, jobs_planned, lang)
         record.lap("notebooks_s")
         _describe(record, a.data, findings, tables, outcomes, folder.build)
         folder.keep(record)
@@ -120,7 +127,14 @@ def command(args: argparse.Namespace) -> int:
     if args.jobs is not None and args.jobs < 1:
         raise InputError("usage", "fund-analysis run", expected="--jobs must be 1 or more")
     try:
-        record = run(args.data, args.out, args.lang, args.jobs, args.project_notebooks)
+        record = run(
+            args.data,
+            args.out,
+            args.lang,
+            args.jobs,
+            args.project_notebooks,
+            by=getattr(args, "by", None),
+        )
     except Interrupted as stopped:
         print(f"fund-analysis: interrupted ({stopped}); {args.out} left as it was", file=sys.stderr)
         return 128 + stopped.signum

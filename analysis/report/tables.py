@@ -44,6 +44,8 @@ SHEETS: dict[str, tuple[str, str]] = {
     "by_group": ("费用类别", "By group"),
     "categories": ("项目科目明细", "Project categories"),
     "years": ("年度", "Years"),
+    "organizations": ("承担单位", "Organizations"),
+    "regions": ("地区", "Regions"),
     "reconciliation": ("核对", "Reconciliation"),
     "findings": ("数据质量", "Data quality"),
 }
@@ -58,6 +60,8 @@ def measure_tables(ms: Measures, findings: pd.DataFrame, reconciliation: pd.Data
         "by_group": ms.by_group,
         "categories": ms.categories,
         "years": ms.years,
+        "organizations": ms.organizations,
+        "regions": ms.regions,
         "reconciliation": reconciliation,
         "findings": findings,
     }

@@ -30,6 +30,16 @@ PEOPLE_COLUMNS: dict[str, list[str]] = {
     "by_group": ["program", "year", *(c for c in _CATEGORY if c != "category")],
     "programs": ["program", "year", *_TOTALS, "declared_special"],
     "years": ["year", *_TOTALS],
+    "organizations": ["organization", "n_projects", "n_programs", "n_years", "years_present",
+                      *_TOTALS[1:8]],
+    "regions": ["region", "n_projects", "n_organizations", "n_years", "years_present",
+                *_TOTALS[1:8]],
+    "returning": ["organization", "n_projects", "n_programs", "n_years", "years_present",
+                  "special", "self_raised", "total", "leverage"],
+    "changes": ["year", "previous_year", "n_projects", "n_projects_change", "special",
+                "special_change", "special_change_pct", "self_raised", "self_raised_change",
+                "self_raised_change_pct", "total", "total_change", "total_change_pct",
+                "leverage", "leverage_change"],
 }  # fmt: skip
 
 MISSING = "—"  # a figure nobody gave, in a table for people
@@ -75,6 +85,29 @@ def tolerance(value: object) -> str:
     return shown(value, "tolerance")
 
 
+def year_runs(years) -> list[tuple[int, int]]:
+    """Return the distinct years as runs of consecutive years: [(2019, 2021), (2023, 2023)]."""
+    runs: list[tuple[int, int]] = []
+    for year in sorted({int(y) for y in years}):
+        if runs and year == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], year)
+        else:
+            runs.append((year, year))
+    return runs
+
+
+def years_text(years, separator: str = ", ") -> str:
+    """Return the distinct years as people write them: '2019–2021, 2023' (two in a row:
+    '2019, 2020')."""
+    parts = []
+    for first, last in year_runs(years):
+        if last - first >= 2:
+            parts.append(f"{first}–{last}")
+        else:
+            parts.extend(str(y) for y in range(first, last + 1))
+    return separator.join(parts)
+
+
 def column_header(column: str, lang: str = "zh") -> str:
     """Return a column's header for people (the name itself for a column of no registry)."""
     return label(column, lang) if has_label(column) else str(column)
@@ -99,6 +132,9 @@ def for_people(
             out[name] = group_names(values, lang)
         elif column_kind == "word":
             out[name] = values.map(lambda word, n=name: _word(n, word, lang))
+        elif column_kind == "given":
+            given = values.astype("object").where(values.notna(), "")
+            out[name] = given.where(given.ne(""), label("not_given", lang))
         elif column_kind in PYTHON_FORMATS:
             out[name] = values.map(lambda v, k=column_kind: shown(v, k))
         else:

@@ -36,6 +36,8 @@ LABELS: dict[str, tuple[str, str]] = {
         "total = sum of lines; self-raised = total − special",
     ),
     "program_whole": ("计划整体", "Program as a whole"),
+    "not_given": ("未填", "not given"),
+    "all_programs": ("全部计划", "All programs"),
     # words around tables and charts
     "unit_wan": ("单位：万元", "Unit: 万元 (10,000 yuan)"),
     "accounting_caveat": (
@@ -114,6 +116,92 @@ LABELS: dict[str, tuple[str, str]] = {
         "{n} 笔负数金额无法绘出（见数据质量）",
         "{n} negative amounts are not drawn (see data quality)",
     ),
+    # scope: which programs and years a table or chart covers (analysis.measure.scope)
+    "list_separator": ("、", ", "),
+    "sentence_separator": ("", " "),
+    "and_then": ("{first}；{then}", "{first}; {then}"),
+    "scope_programs": ("{n} 个计划", "{n} programs"),
+    "scope_years": ("{years} 年", "{years}"),
+    "scope_reference": ("{scope}合计 {value}", "Overall ({scope}) {value}"),
+    "scope_statement": (
+        "数据范围：{years}，{n_years} 个年度，{programs}，{n_projects} 个项目。",
+        "The data: {years}, {n_years} years, {programs}, {n_projects} projects.",
+    ),
+    "scope_one_year": (
+        "数据只有 {year} 年一个年度（{programs}，{n_projects} 个项目）：下列图表列出该年度的数字，"
+        "不画趋势，也没有可比较的上一年度。",
+        "The data hold one year only, {year} ({programs}, {n_projects} projects): the charts "
+        "below show that year's figures; no trend is drawn and there is no earlier year to "
+        "compare with.",
+    ),
+    "scope_region": ("地区：{region}。", "Region: {region}."),
+    "missing_years": ("缺少 {years} 年的数据。", "No data for {years}."),
+    # comparisons across years, programs and organizations
+    "chart_years": ("各年度资金来源", "Funding by source, per year"),
+    "chart_trend_ratios": ("各年度撬动比与专项资金占比", "Leverage and special share per year"),
+    "chart_program_ratios": (
+        "各计划撬动比与专项资金占比",
+        "Leverage and special share per program",
+    ),
+    "chart_year_category": ("各年度预算结构（按预算科目）", "Budget per year, by category"),
+    "chart_year_group": ("各年度预算结构（按费用类别）", "Budget per year, by cost group"),
+    "chart_spread_leverage": ("项目撬动比的分布", "How project leverage is spread"),
+    "chart_spread_special_share": ("项目专项资金占比的分布", "How the special share is spread"),
+    "chart_spread_total": ("项目总预算的分布", "How project size (total budget) is spread"),
+    "one_year_note": ("仅 {year} 年一个年度：不构成趋势", "One year only ({year}): not a trend"),
+    "missing_years_note": ("缺少 {years} 年的数据", "No data for {years}"),
+    "ratio_of_sums_note": (
+        "各点为该年度该计划全部项目的合计之比，不是各项目比值的平均",
+        "Each point is a ratio of the sums of that year's projects, not a mean of ratios",
+    ),
+    "spread_note": (
+        "箱体为上、下四分位数，中线为中位数，须线至第 5 和第 95 百分位数；◆ 为合计之比",
+        "Boxes span the quartiles, the line is the median, whiskers reach the 5th and 95th "
+        "percentiles; ◆ is the ratio of the sums",
+    ),
+    "spread_total_note": (
+        "箱体为上、下四分位数，中线为中位数，须线至第 5 和第 95 百分位数；◆ 为平均总预算",
+        "Boxes span the quartiles, the line is the median, whiskers reach the 5th and 95th "
+        "percentiles; ◆ is the mean total budget",
+    ),
+    "spread_points_note": ("每个点为一个项目", "Each dot is one project"),
+    "ratio_of_sums_marker": ("合计之比", "Ratio of the sums"),
+    "median_label": ("中位数 {value}", "median {value}"),
+    "no_figure": ("{n} 个项目无此项数字，未列入", "{n} projects without this figure (not shown)"),
+    "none_with_figure": ("没有项目有此项数字", "No project has this figure"),
+    "n_projects_short": ("{n} 个项目", "{n} projects"),
+    "log_scale_note": ("对数刻度", "Log scale"),
+    "no_changes": (
+        "只有一个年度，没有可比较的上一年度",
+        "One year only: there is no earlier year to compare with",
+    ),
+    "top_organizations": (
+        "共 {n} 家单位，列出前 {top} 家",
+        "{n} organizations; the first {top} listed",
+    ),
+    "no_returning": (
+        "没有在一个以上年度获得资助的单位",
+        "No organization was funded in more than one year",
+    ),
+    "share_of_year": ("占该年度总预算", "Share of the year's budget"),
+    "share_axis": ("专项资金占总预算的比例", "Special fund as a share of the total budget"),
+    # the index of a run --by year|program|region (analysis.report.slices)
+    "index_title": ("专项资金项目分析报告", "Special-fund projects: the report"),
+    "index_all": ("全部数据", "All the data"),
+    "index_by_year": ("按年度", "By year"),
+    "index_by_program": ("按计划", "By program"),
+    "index_by_region": ("按地区", "By region"),
+    "index_pages": ("页面", "Pages"),
+    "index_failed": ("未能生成", "failed"),
+    "index_unsliced": (
+        "另有 {n} 个项目未填地区，不在任何地区的页面中。",
+        "{n} more projects name no region and are in no region's pages.",
+    ),
+    "notebook_overview": ("总览", "Overview"),
+    "notebook_categories": ("预算结构", "Budget structure"),
+    "notebook_leverage": ("撬动比", "Leverage"),
+    "notebook_trends": ("跨年度比较", "Across years"),
+    "notebook_data_quality": ("数据质量", "Data quality"),
     "top_note": (
         "按专项资金取前 {top} 个项目，其余合并",
         "Top {top} projects by special fund; the rest combined",

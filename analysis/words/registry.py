@@ -10,6 +10,9 @@ Kinds and how people read them:
     share       a fraction shown as a percentage with one decimal: 21.7%
     leverage    company yuan per special-fund yuan: 1 : 3.62
     ratio       a plain ratio with two decimals: 4.62
+    change      a signed change in 万元 (or in a ratio), two decimals: +1,234.50, -0.25
+    change_pct  a signed relative change, one decimal: +12.5%
+    change_count  a signed change in a count: +3
     tolerance   a reconciliation tolerance in 万元, three decimals: 0.035
     count       a whole number, thousands separated: 1,200
     integer     a whole number as it is written: a year (2021), a row number (1234)
@@ -17,14 +20,15 @@ Kinds and how people read them:
     group       a 2021-reform group code, read as its name (业务费)
     word        a code read as a label of the dictionary (error → 错误)
     text        text shown as it is
+    given       text shown as it is; an empty cell reads 未填 / not given (an optional column)
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-KINDS = ("amount", "share", "leverage", "ratio", "tolerance", "count", "integer", "category",
-         "group", "word", "text")  # fmt: skip
+KINDS = ("amount", "share", "leverage", "ratio", "change", "change_pct", "change_count",
+         "tolerance", "count", "integer", "category", "group", "word", "text", "given")  # fmt: skip
 
 # How each numeric kind is written for people (Python) and in a workbook (Excel).
 PYTHON_FORMATS = {
@@ -32,6 +36,10 @@ PYTHON_FORMATS = {
     "share": "{:.1%}",
     "leverage": "1 : {:,.2f}",
     "ratio": "{:,.2f}",
+    # "z": a change that rounds to nothing is +0.00, not -0.00
+    "change": "{:+z,.2f}",
+    "change_pct": "{:+z.1%}",
+    "change_count": "{:+z,.0f}",
     "tolerance": "{:,.3f}",
     "count": "{:,.0f}",
     "integer": "{:.0f}",
@@ -41,6 +49,9 @@ EXCEL_FORMATS = {
     "share": "0.0%",
     "leverage": '"1 : "#,##0.00',
     "ratio": "0.00",
+    "change": "+#,##0.00;-#,##0.00;0.00",
+    "change_pct": "+0.0%;-0.0%;0.0%",
+    "change_count": "+#,##0;-#,##0;0",
     "tolerance": "#,##0.000",
     "count": "#,##0",
     "integer": "0",
@@ -79,6 +90,7 @@ COLUMNS: dict[str, Column] = {
         Column("year", "integer", "年度", "Year"),
         Column("program", "text", "计划", "Program"),
         Column("organization", "text", "承担单位", "Organization"),
+        Column("region", "given", "地区", "Region"),
         Column("title", "text", "项目名称", "Project title"),
         Column("category", "category", "预算科目", "Category"),
         Column("group", "group", "费用类别", "Cost group"),
@@ -110,11 +122,42 @@ COLUMNS: dict[str, Column] = {
         Column("share_of_total", "share", "占项目总预算", "Share of the project's budget"),
         Column("leverage", "leverage", "撬动比", "Leverage"),
         Column("multiplier", "ratio", "放大倍数", "Multiplier"),
+        # how a measure is spread over projects (analysis.measure.compare.spread)
+        *(
+            Column(f"{name}_{stat}", of, f"{zh}{stat_zh}", f"{en}, {stat_en}")
+            for name, of, zh, en in (
+                ("leverage", "leverage", "撬动比", "Leverage"),
+                ("special_share", "share", "专项资金占比", "Special share"),
+                ("total", "amount", "总预算", "Total budget"),
+            )
+            for stat, stat_zh, stat_en in (
+                ("p25", "下四分位数", "lower quartile"),
+                ("median", "中位数", "median"),
+                ("p75", "上四分位数", "upper quartile"),
+            )
+        ),
+        Column("total_mean", "amount", "平均总预算", "Mean total budget"),
         # counts
         Column("n_lines", "count", "明细行数", "Lines"),
         Column("n_projects", "count", "项目数", "Projects"),
         Column("n_summed", "count", "合计项数", "Figures summed"),
         Column("n_findings", "count", "发现数", "Findings"),
+        Column("n_organizations", "count", "单位数", "Organizations"),
+        Column("n_programs", "count", "计划数", "Programs"),
+        Column("n_years", "count", "年度数", "Years"),
+        Column("first_year", "integer", "首个年度", "First year"),
+        Column("last_year", "integer", "最近年度", "Last year"),
+        Column("years_present", "text", "出现年度", "Years present"),
+        # year-over-year change (analysis.measure.compare.changes)
+        Column("previous_year", "integer", "比较年度", "Compared with"),
+        Column("n_projects_change", "change_count", "项目数增减", "Projects, change"),
+        Column("special_change", "change", "专项资金增减", "Special fund, change"),
+        Column("special_change_pct", "change_pct", "专项资金增减率", "Special fund, change %"),
+        Column("self_raised_change", "change", "自筹资金增减", "Self-raised, change"),
+        Column("self_raised_change_pct", "change_pct", "自筹资金增减率", "Self-raised, change %"),
+        Column("total_change", "change", "总预算增减", "Total budget, change"),
+        Column("total_change_pct", "change_pct", "总预算增减率", "Total budget, change %"),
+        Column("leverage_change", "change", "撬动比增减", "Leverage, change"),
         Column("source_row", "integer", "行号", "Row"),
         # findings and reconciliation
         Column("rule", "text", "规则", "Rule"),
