@@ -163,6 +163,7 @@ METRIC_VIEWS: dict[str, tuple[str, list[str]]] = {
     "project-category": ("categories", PEOPLE_COLUMNS["categories"]),
     "program": ("programs", PEOPLE_COLUMNS["programs"]),
     "year": ("years", PEOPLE_COLUMNS["years"]),
+    "indicator": ("indicators", PEOPLE_COLUMNS["indicators"]),
 }
 
 

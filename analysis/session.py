@@ -33,7 +33,15 @@ from analysis.measure import charts
 from analysis.measure.measures import Measures, measure
 from analysis.measure.top import OTHERS
 from analysis.read.load import Dataset, listed, load, select
-from analysis.words.formats import PEOPLE_COLUMNS, column_header, for_people, shown
+from analysis.words.formats import (
+    MISSING,
+    PEOPLE_COLUMNS,
+    column_header,
+    folded,
+    for_people,
+    reported_notes,
+    shown,
+)
 from analysis.words.labels import check_lang, label
 from analysis.words.registry import PYTHON_FORMATS, kind
 from analysis.words.vocabulary import is_corrected
@@ -52,7 +60,7 @@ class Table(pd.DataFrame):
     from it (a slice, a sum) is a plain DataFrame again.
     """
 
-    _metadata: ClassVar[list[str]] = ["kinds"]
+    _metadata: ClassVar[list[str]] = ["kinds", "notes"]
 
     @property
     def _constructor(self):
@@ -62,26 +70,40 @@ class Table(pd.DataFrame):
     def of(
         cls, table: pd.DataFrame, lang: str = "zh", categories: pd.DataFrame | None = None
     ) -> Table:
-        """Return a measure (or findings) table for people, rows numbered from 1."""
+        """Return a measure (or findings) table for people, rows numbered from 1.
+
+        A rate with its count of reporting projects shows both in one cell (87.9%（4/5 个项目
+        报告）); the count's own column is left out.
+        """
         named = for_people(table, lang, categories)
-        data = {}
-        kinds = {}
+        notes = reported_notes(table, lang)
+        inside = folded(table)
+        data, kinds, shown_notes = {}, {}, {}
         for column, heading in zip(table.columns, named.columns, strict=True):
+            if column in inside:
+                continue
             column_kind = kind(column)
             numeric = column_kind in PYTHON_FORMATS
             data[heading] = table[column].to_numpy() if numeric else named[heading].to_numpy()
             kinds[heading] = column_kind if numeric else None
+            if column in notes:
+                shown_notes[heading] = notes[column].to_numpy()
         out = cls(data, index=pd.RangeIndex(1, len(table) + 1))
         out.kinds = kinds
+        out.notes = shown_notes
         return out
 
     def shown(self) -> pd.DataFrame:
         """Return the table as the text people read."""
         kinds = getattr(self, "kinds", None) or {}
+        notes = getattr(self, "notes", None) or {}
         text = {}
         for i, heading in enumerate(self.columns):
             values = self.iloc[:, i]
-            if kinds.get(heading):
+            if heading in notes:
+                figures = values.map(lambda v, k=kinds[heading]: shown(v, k, MISSING))
+                text[heading] = figures + notes[heading]
+            elif kinds.get(heading):
                 text[heading] = values.map(lambda v, k=kinds[heading]: shown(v, k))
             else:
                 text[heading] = values.astype(object).where(values.notna(), "")

@@ -30,8 +30,8 @@ import pandas as pd
 
 from analysis.measure.sums import _fen_sums, ratio
 from analysis.read.keys import numbered
+from analysis.words import scoring
 from analysis.words.scoring import (
-    DIRECTIONS,
     EXECUTION,
     GRADES,
     INDICATOR_LEVELS,
@@ -138,9 +138,9 @@ class Variance:
 
 
 VARIANCES: tuple[Variance, ...] = (
-    Variance("actual", "total", "budget", "variance", "variance_share", "n_actual"),
+    Variance("actual", "total", "budget", "variance", "variance_share", "n_lines_actual"),
     Variance("special_actual", "special", "special_budget", "special_variance",
-             "special_variance_share", "n_special_actual"),
+             "special_variance_share", "n_lines_special_actual"),
 )  # fmt: skip
 
 PROJECT_CATEGORY_KEYS = ["project_id", "organization", "program", "year", "category", "group"]
@@ -212,8 +212,9 @@ def variance(lines: pd.DataFrame, keys: list[str], categories: pd.DataFrame) -> 
 # --- the score --------------------------------------------------------------------------
 
 INDICATOR_COLUMNS = ["project_id", "organization", "program", "year", "level1", "level2",
-                     "indicator", "direction", "target_shown", "actual_shown", "weight", "score",
-                     "reason", "target", "actual", "unit", "given_score", "source_row"]  # fmt: skip
+                     "indicator", "direction", "target_shown", "actual_shown", "weight", "earned",
+                     "reason", "target_value", "actual_value", "unit", "given_score",
+                     "source_row"]  # fmt: skip
 LEVEL_SCORES = [f"{level.code}_score" for level in INDICATOR_LEVELS]
 SCORE_COLUMNS = ["n_indicators", "execution_score", *LEVEL_SCORES, "indicator_score", "score",
                  "grade", "score_status"]  # fmt: skip
@@ -221,26 +222,21 @@ _SIGN_SHOWN = {">=": "≥", "<=": "≤", "=": "="}
 
 
 def indicator_scores(indicators: pd.DataFrame, projects: pd.DataFrame) -> pd.DataFrame:
-    """Return every indicator with its score (INDICATOR_COLUMNS).
+    """Return every indicator with the points it earned (INDICATOR_COLUMNS).
 
-    The score follows the indicator's direction in analysis.words.scoring.DIRECTIONS,
+    earned follows the indicator's direction in analysis.words.scoring.DIRECTIONS,
     between 0 and its weight, rounded to two decimals; NaN where it cannot be worked out
     (a figure missing, an unknown direction: rules R25 and R27 say which). given_score is
     the score the data gives (the evaluator's, for a qualitative indicator).
     """
-    target = indicators["target"].to_numpy(dtype=np.float64)
-    actual = indicators["actual"].to_numpy(dtype=np.float64)
-    weight = indicators["weight"].to_numpy(dtype=np.float64)
-    given = indicators["score"].to_numpy(dtype=np.float64)
-    tolerance = indicators["tolerance"].to_numpy(dtype=np.float64)
-    direction = indicators["direction"].to_numpy(dtype=object)
-    score = np.full(len(indicators), np.nan)
-    for d in DIRECTIONS:
-        rows = direction == d.code
-        if rows.any():
-            score[rows] = d.score(
-                target[rows], actual[rows], weight[rows], given[rows], tolerance[rows]
-            )
+    score = scoring.indicator_scores(
+        indicators["direction"].to_numpy(dtype=object),
+        indicators["target"],
+        indicators["actual"],
+        indicators["weight"],
+        indicators["score"],
+        indicators["tolerance"],
+    )
     first = projects.drop_duplicates("project_id").set_index("project_id")
     ids = indicators["project_id"]
     table = pd.DataFrame(
@@ -255,13 +251,13 @@ def indicator_scores(indicators: pd.DataFrame, projects: pd.DataFrame) -> pd.Dat
             "direction": indicators["direction"],
             "target_shown": _shown_values(indicators, "target", signed=True),
             "actual_shown": _shown_values(indicators, "actual", signed=False),
-            "weight": weight,
-            "score": rounded(score),
+            "weight": indicators["weight"].to_numpy(dtype=np.float64),
+            "earned": score,
             "reason": indicators["reason"],
-            "target": target,
-            "actual": actual,
+            "target_value": indicators["target"].to_numpy(dtype=np.float64),
+            "actual_value": indicators["actual"].to_numpy(dtype=np.float64),
             "unit": indicators["unit"],
-            "given_score": given,
+            "given_score": indicators["score"].to_numpy(dtype=np.float64),
             "source_row": indicators["source_row"].to_numpy(),
         }
     )
@@ -311,7 +307,7 @@ def scored(projects: pd.DataFrame, indicators: pd.DataFrame) -> pd.DataFrame:
 
     def total(parts: pd.DataFrame) -> pd.Series:
         # A sum with a part missing is no sum: min_count and skipna keep it empty.
-        by = parts.groupby("project_id", sort=False)["score"]
+        by = parts.groupby("project_id", sort=False)["earned"]
         sums = by.sum(min_count=1)
         return sums.where(by.count() == by.size())
 

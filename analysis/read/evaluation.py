@@ -51,10 +51,8 @@ def parse_value(text: object) -> tuple[float, str, str, float]:
     number is NaN where the text holds none ("良好"), sign is "" where none is written,
     tolerance is half the last digit written (0.5 for "3", 0.05 for "95.5%").
     """
-    if text is None or text is pd.NA or (isinstance(text, float) and np.isnan(text)):
-        return np.nan, "", "", np.nan
-    plain = unicodedata.normalize("NFKC", str(text)).strip()
-    if plain.lower() in PLACEHOLDERS:
+    plain = _cell(text)
+    if plain is None:
         return np.nan, "", "", np.nan
     found = VALUE.match(plain)
     if found is None:
@@ -65,15 +63,22 @@ def parse_value(text: object) -> tuple[float, str, str, float]:
     return float(number), sign, found["unit"].strip(), 0.5 * 10.0**-decimals
 
 
+def _cell(value: object) -> str | None:
+    """Return a cell as NFKC text, None where it is empty or a placeholder."""
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return None
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    return None if not text or text.lower() in PLACEHOLDERS else text
+
+
 def _points(table: pd.DataFrame, column: str, where: str) -> np.ndarray:
     """Return a column of points (weights or scores) as numbers, NaN where empty."""
-    text = table[column].astype("object")
-    plain = text.map(lambda v: None if pd.isna(v) else unicodedata.normalize("NFKC", str(v)))
-    plain = plain.map(lambda v: None if v is None or v.strip().lower() in PLACEHOLDERS else v)
-    numbers = pd.to_numeric(plain.str.replace(",", "", regex=False).str.strip(), errors="coerce")
-    bad = numbers.isna().to_numpy() & plain.notna().to_numpy()
+    cells = [_cell(v) for v in table[column]]
+    plain = pd.Series([None if c is None else c.replace(",", "") for c in cells], dtype="object")
+    numbers = pd.to_numeric(plain, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    bad = np.isnan(numbers) & plain.notna().to_numpy()
     reject("not_a_number", table, bad, where, column, "a number of points")
-    return numbers.to_numpy(dtype=np.float64, na_value=np.nan)
+    return numbers
 
 
 def _text(values: pd.Series) -> pd.Series:
@@ -167,11 +172,8 @@ def min_leverage_column(table: pd.DataFrame, where: str) -> np.ndarray:
 
     Written 1.5 or, as a bureau writes it, 1:1.5 (or 1 : 1.5, 1：1.5).
     """
-    values = table["min_leverage"].astype("object")
-    plain = values.map(lambda v: None if pd.isna(v) else unicodedata.normalize("NFKC", str(v)))
-    found = plain.map(lambda v: None if v is None else _LEVERAGE.match(v))
-    bad = plain.notna().to_numpy() & found.isna().to_numpy()
+    cells = [_cell(v) for v in table["min_leverage"]]
+    found = [None if c is None else _LEVERAGE.match(c) for c in cells]
+    bad = np.array([c is not None and m is None for c, m in zip(cells, found, strict=True)])
     reject("bad_value", table, bad, where, "min_leverage", "a leverage such as 1.5 or 1:1.5")
-    return found.map(lambda m: np.nan if m is None else float(m["number"])).to_numpy(
-        dtype=np.float64
-    )
+    return np.array([np.nan if m is None else float(m["number"]) for m in found])

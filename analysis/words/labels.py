@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis.words.registry import COLUMNS
+from analysis.words.scoring import term_names
 from analysis.words.vocabulary import (
     CATEGORIES,
     GROUPS,
@@ -115,6 +116,10 @@ LABELS: dict[str, tuple[str, str]] = {
         "按专项资金取前 {top} 个项目，其余合并",
         "Top {top} projects by special fund; the rest combined",
     ),
+    # performance self-evaluation (绩效自评)
+    "reported_of": ("（{k}/{n} 个项目报告）", " ({k} of {n} projects report)"),
+    # the codes of the 自评 vocabulary: indicator levels, directions, grades, score statuses
+    **term_names(),
 }
 
 _INDEX = {"zh": 0, "en": 1}

@@ -202,6 +202,26 @@ SCORE_STATUSES: tuple[tuple[str, str, str], ...] = (
 )
 
 
+def indicator_scores(
+    direction: np.ndarray,
+    target: np.ndarray,
+    actual: np.ndarray,
+    weight: np.ndarray,
+    given: np.ndarray,
+    tolerance: np.ndarray,
+) -> np.ndarray:
+    """Return each indicator's score by its direction's row of DIRECTIONS, rounded to two
+    decimals (NaN where a figure it needs is missing, or the direction is unknown)."""
+    direction = np.asarray(direction, dtype=object)
+    figures = [np.asarray(a, dtype=np.float64) for a in (target, actual, weight, given, tolerance)]
+    score = np.full(len(direction), np.nan)
+    for d in DIRECTIONS:
+        rows = direction == d.code
+        if rows.any():
+            score[rows] = d.score(*(a[rows] for a in figures))
+    return rounded(score)
+
+
 def grade_of(score: np.ndarray) -> np.ndarray:
     """Return each score's grade code (None where there is no score)."""
     score = np.asarray(score, dtype=np.float64)
