@@ -41,6 +41,8 @@ SPECS: dict[str, TableSpec] = {
                 "special_received",
                 "special_actual",
                 "self_raised_received",
+                "goal",
+                "goal_result",
             ),
             amounts=(
                 "special",

@@ -43,7 +43,8 @@ class Dataset:
     projects: one row per project: project_id, year, program, organization, title,
         special, self_raised, total, self_raised_actual, unit (as given), derived (which
         figures were computed from the others), source_row; then special_received,
-        special_actual, self_raised_received (NaN where not reported).
+        special_actual, self_raised_received (NaN where not reported), goal and
+        goal_result (年度总体目标: 预期目标 and 实际完成情况, text; NA where not given).
     lines: one row per budget line: project_id, category (code, or the text as given
         when unknown), category_given, total, special, unit, note, source_row; then
         actual, special_actual (决算, NaN where not reported).
@@ -244,6 +245,8 @@ def _projects(raw: pd.DataFrame, where: str, lines: pd.DataFrame) -> pd.DataFram
             "derived": derived,
             "source_row": raw["source_row"].to_numpy(),
             **{column: to_wan(fen) for column, fen in received.items()},
+            "goal": raw["goal"],
+            "goal_result": raw["goal_result"],
         },
         copy=False,  # fresh columns: consolidating them would copy each once more
     )
