@@ -162,7 +162,8 @@ def seed_out(seed_report: Path, tmp_path_factory) -> Path:
 
 def test_seed_projects_match_the_bundled_table(seed_out: Path):
     columns = ["project_id", "year", "program", "organization", "title", "special",
-               "self_raised", "total", "self_raised_actual", "derived"]  # fmt: skip
+               "self_raised", "total", "special_received", "special_actual",
+               "self_raised_received", "self_raised_actual", "derived"]  # fmt: skip
     extracted = load(seed_out).projects[columns]
     bundled = load(bundled_data_dir()).projects[columns]
     pd.testing.assert_frame_equal(extracted, bundled)
@@ -480,5 +481,5 @@ def test_out_defaults_to_the_working_directory(tmp_path):
     header = (tmp_path / "projects.csv").read_bytes().splitlines()[0]
     assert header == (
         b"project_id,year,program,organization,title,special,self_raised,total,"
-        b"self_raised_actual,unit,source"
+        b"special_received,special_actual,self_raised_received,self_raised_actual,unit,source"
     )

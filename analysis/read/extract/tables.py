@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.errors import InputError
+from analysis.read.extract.execution import EvaluationReader
 from analysis.read.extract.ids import id_prefix
 from analysis.read.extract.prose import (
     ISSUE_KINDS,
@@ -20,7 +21,6 @@ from analysis.read.extract.prose import (
     Paragraph,
     Project,
     _key,
-    _Reader,
     _Text,
     plain_digits,
     read_report,
@@ -32,7 +32,8 @@ from analysis.words.vocabulary import (
 )
 
 PROJECT_COLUMNS = ["project_id", "year", "program", "organization", "title", "special",
-                   "self_raised", "total", "self_raised_actual", "unit", "source"]  # fmt: skip
+                   "self_raised", "total", "special_received", "special_actual",
+                   "self_raised_received", "self_raised_actual", "unit", "source"]  # fmt: skip
 LINE_COLUMNS = ["project_id", "category", "total", "special", "unit", "note", "source"]
 PROGRAM_COLUMNS = ["program", "year", "special_total", "unit", "source"]
 UNREAD_COLUMNS = ["kind", "project_id", "field", "where", "text", "reason", "source"]
@@ -64,7 +65,7 @@ def extract(
 ) -> Extraction:
     """Return the tables read from the report at path, with every issue met on the way."""
     paragraphs = read_report(path)
-    reader = _Reader(CATEGORIES if categories is None else categories)
+    reader = EvaluationReader(CATEGORIES if categories is None else categories)
     for paragraph in paragraphs:
         reader.read(paragraph)
     projects = [p for p in reader.projects.values() if p.figures or p.lines]
@@ -81,6 +82,7 @@ def extract(
     for n, project in enumerate(projects, 1):
         project.project_id = f"{prefix}-{year}-{n:02d}"
         issues.extend(reconcile_units(project))
+        issues.extend(reader.finish(project))
         if "special" not in project.figures:
             source = " | ".join(project.sources)
             reason = REASONS["no_special"]
@@ -123,7 +125,8 @@ def _wan(amount: Amount | None) -> str:
 
 
 def _projects_table(projects: list[Project], program: str, year: int) -> pd.DataFrame:
-    amounts = ("special", "self_raised", "total", "self_raised_actual")
+    amounts = ("special", "self_raised", "total", "special_received", "special_actual",
+               "self_raised_received", "self_raised_actual")  # fmt: skip
     rows = [
         {
             "project_id": p.project_id,
@@ -164,7 +167,7 @@ def _note(notes: list[tuple[str, str]]) -> str:
     return "；".join(zh for zh, _ in notes) + " / " + " ".join(en for _, en in notes)
 
 
-def _programs_table(reader: _Reader, program: str, year: int) -> pd.DataFrame:
+def _programs_table(reader: EvaluationReader, program: str, year: int) -> pd.DataFrame:
     rows = []
     if reader.program_total is not None and program:
         rows.append(
