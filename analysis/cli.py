@@ -203,12 +203,13 @@ def _extract(args: argparse.Namespace) -> int:
         len(extraction.projects),
         len(extraction.lines),
         len(extraction.programs),
+        len(extraction.indicators),
         sum(issue.kind == "corrected" for issue in extraction.issues),
         len(extraction.unread),
     )
     summary = (
-        "{}: 项目 {} 个，预算明细 {} 行，计划 {} 个，更正 {} 处，未能录入 {} 处 / "
-        "{} projects, {} budget lines, {} programs, {} corrected, {} not entered\n"
+        "{}: 项目 {} 个，预算明细 {} 行，计划 {} 个，绩效指标 {} 项，更正 {} 处，未能录入 {} 处 / "
+        "{} projects, {} budget lines, {} programs, {} indicators, {} corrected, {} not entered\n"
     ).format(args.out, *counts, *counts)
     sys.stdout.buffer.write(summary.encode("utf-8"))
     sys.stdout.flush()

@@ -476,10 +476,11 @@ def test_out_defaults_to_the_working_directory(tmp_path):
     report = write_report(tmp_path / "in", "r.txt", CLEAN_REPORT)
     result = run_cli("extract", str(report), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    names = {"projects.csv", "budget_lines.csv", "programs.csv", "unread.csv"}
+    names = {"projects.csv", "budget_lines.csv", "programs.csv", "indicators.csv", "unread.csv"}
     assert names <= {p.name for p in tmp_path.iterdir()}
     header = (tmp_path / "projects.csv").read_bytes().splitlines()[0]
     assert header == (
         b"project_id,year,program,organization,title,special,self_raised,total,"
-        b"special_received,special_actual,self_raised_received,self_raised_actual,unit,source"
+        b"special_received,special_actual,self_raised_received,self_raised_actual,unit,goal,"
+        b"goal_result,source"
     )
