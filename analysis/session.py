@@ -29,10 +29,11 @@ from analysis.check.reconcile import reconciliation
 from analysis.check.rules import check, rules_table
 from analysis.config import bundled_data_dir, safe_name
 from analysis.errors import InputError
-from analysis.measure import charts
+from analysis.measure import charts, evaluation, evaluation_charts
 from analysis.measure.measures import Measures, measure
 from analysis.measure.top import OTHERS
 from analysis.read.load import Dataset, listed, load, select
+from analysis.words import scoring
 from analysis.words.formats import (
     MISSING,
     PEOPLE_COLUMNS,
@@ -220,6 +221,38 @@ CHARTS: dict[str, ChartSpec] = {
         lambda m, top: charts.shares(m.categories, top),
         "structure_heatmap",
         ("project_id", "organization", "category", "total", "share_of_total"),
+    ),
+    # performance self-evaluation (绩效自评)
+    "arrival_execution": ChartSpec(
+        lambda m, top: evaluation_charts.arrival_execution(m.projects, top),
+        "arrival_execution",
+        ("project_id", "organization", *evaluation_charts.RATE_NAMES),
+    ),
+    "category_variance": ChartSpec(
+        lambda m, top: evaluation_charts.category_variance(m.by_category_variance),
+        "category_variance",
+        ("category", "budget", "actual", "variance", "variance_share"),
+    ),
+    "leverage_minimum": ChartSpec(
+        lambda m, top: evaluation_charts.leverage_minimum(m.projects, m.programs, top),
+        "leverage_minimum",
+        (
+            "project_id",
+            "organization",
+            "special",
+            "self_raised",
+            "leverage",
+            "min_leverage",
+            "shortfall",
+        ),
+    ),
+    "scores": ChartSpec(
+        lambda m, top: evaluation_charts.scores(m.projects, top),
+        "scores",
+        ("project_id", "organization", *evaluation_charts.PART_SCORES, "score", "grade"),
+    ),
+    "grades": ChartSpec(
+        lambda m, top: evaluation_charts.grades(m.projects), "grades", ("grade", "n_projects")
     ),
 }
 
@@ -425,6 +458,49 @@ class Analysis:
         """Return the reconciliation table (declared against summed) for people."""
         return self.table(self.reconciliation.drop(columns=["program", "year", "source_row"]))
 
+    # --- performance self-evaluation (绩效自评) -----------------------------------------
+
+    EVALUATION = ("special", "special_received", "special_arrival_rate", "special_actual",
+                  "special_execution_rate", "self_raised", "self_raised_received",
+                  "self_raised_arrival_rate", "self_raised_actual",
+                  "self_raised_execution_rate")  # fmt: skip
+
+    def evaluation_table(self, level: str = "program") -> Table:
+        """Return money received and spent by source, with the rates, for people: per
+        program and year (each rate with how many projects report it: 87.9%（4/5 个项目报告）)
+        or per project (level="project")."""
+        if level == "project":
+            columns = ["project_id", "organization", *self.EVALUATION, "score", "grade"]
+            return self.table(self.measures.projects[columns])
+        counts = [r.count for r in evaluation.RATES]
+        columns = ["program", "year", "n_projects", *self.EVALUATION, *counts]
+        return self.table(self.measures.programs[columns])
+
+    def evaluation_gaps(self) -> Table:
+        """Return the projects that report no money received or spent, or no indicators,
+        and which figures they leave out (an empty table says none is missing)."""
+        projects = self.measures.projects.drop_duplicates("project_id")
+        lang = self.lang
+        missing_figures = [
+            [label(f, lang) for f in evaluation.REPORTED if pd.isna(row[f])]
+            for _, row in projects.iterrows()
+        ]
+        separator = "、" if lang == "zh" else ", "
+        table = pd.DataFrame(
+            {
+                "project_id": projects["project_id"].to_numpy(),
+                "organization": projects["organization"].to_numpy(),
+                "not_reported": [separator.join(m) for m in missing_figures],
+                "score_status": projects["score_status"].to_numpy(),
+            }
+        )
+        gaps = table["not_reported"].ne("") | table["score_status"].ne("scored")
+        return self.table(table[gaps.to_numpy()])
+
+    def scoring_rules(self) -> Table:
+        """Return the scoring table (analysis.words.scoring) for people: what earns points."""
+        return self.table(scoring.rules_table(self.lang))
+
     # --- one project ------------------------------------------------------------------
 
     def project(self, project_id: str = "") -> Project:
@@ -474,6 +550,9 @@ class Project:
             by_group=self._own(m.groups),
             programs=m.programs[same_program].reset_index(drop=True),
             years=m.years[m.years["year"].eq(year)].reset_index(drop=True),
+            indicators=self._own(m.indicators),
+            variance=self._own(m.variance),
+            by_category_variance=self._own(m.variance),
         )
 
     @property

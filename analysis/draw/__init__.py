@@ -23,17 +23,29 @@ from analysis.draw.bars import (
     leverage_bars,
     program_structure,
 )
+from analysis.draw.evaluation import (
+    arrival_execution,
+    category_variance,
+    grades,
+    leverage_minimum,
+    scores,
+)
 from analysis.draw.flow import funding_flow
 from analysis.draw.heatmap import structure_heatmap
 from analysis.draw.save import save
 
 __all__ = [
+    "arrival_execution",
     "budget_structure",
+    "category_variance",
     "execution",
     "funding_flow",
     "funding_split",
+    "grades",
     "leverage_bars",
+    "leverage_minimum",
     "program_structure",
     "save",
+    "scores",
     "structure_heatmap",
 ]

@@ -60,6 +60,8 @@ def run(
     from analysis.check.rules import check, summary
     from analysis.measure.measures import measure
     from analysis.read.load import load
+    from analysis.report.self_evaluation import FILE_NAMES as SELF_EVALUATION_FILES
+    from analysis.report.self_evaluation import write_self_evaluation
     from analysis.report.tables import measure_tables, write_csv, write_workbook
 
     stream = stream or sys.stderr
@@ -88,6 +90,9 @@ def run(
             written.extend(write_csv(tables, build / "tables"))
             summary_xlsx = build / "tables" / "summary.xlsx"
             written.append(write_workbook(tables, summary_xlsx, lang, ds.categories))
+            # The 项目支出绩效自评表 of the program and of each project (自评表.xlsx).
+            evaluation_xlsx = build / "tables" / SELF_EVALUATION_FILES[lang]
+            written.append(write_self_evaluation(measures, ds, evaluation_xlsx, lang))
 
         data_parameter = "" if data is None else str(source)
         job_list = plan(ds, data_parameter, lang, project_notebooks)

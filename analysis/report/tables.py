@@ -34,6 +34,8 @@ SHEETS: dict[str, tuple[str, str]] = {
     "years": ("年度", "Years"),
     "reconciliation": ("核对", "Reconciliation"),
     "findings": ("数据质量", "Data quality"),
+    "indicators": ("绩效指标", "Indicators"),
+    "by_category_variance": ("科目执行", "Budget vs actual"),
 }
 
 
@@ -48,6 +50,8 @@ def measure_tables(ms: Measures, findings: pd.DataFrame, reconciliation: pd.Data
         "years": ms.years,
         "reconciliation": reconciliation,
         "findings": findings,
+        "indicators": ms.indicators,
+        "by_category_variance": ms.by_category_variance,
     }
 
 

@@ -207,6 +207,10 @@ COLUMNS: dict[str, Column] = {
         Column("earned", "points", "得分", "Points earned"),
         Column("given_score", "points", "评价人给分", "Score given"),
         Column("reason", "text", "偏差原因分析及改进措施", "Deviation: causes and remedies"),
+        Column("not_reported", "text", "未报告的数字", "Figures not reported"),
+        Column("scoring_item", "text", "评分项目", "Item"),
+        Column("scoring_rule", "text", "评分规则", "Rule"),
+        Column("shortfall", "amount", "自筹缺口", "Self-raised shortfall"),
     )
 }  # fmt: skip
 

@@ -33,6 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 TOTAL_POINTS = 100.0
 
@@ -149,8 +150,8 @@ DIRECTIONS: tuple[Direction, ...] = (
               "min(实际完成值 ÷ 年度指标值, 1) × 分值",
               "min(actual ÷ target, 1) × weight", _at_least, ("target", "actual")),
     Direction("<=", "反向（≤）", "at most (≤)",
-              "min(年度指标值 ÷ 实际完成值, 1) × 分值；实际完成值为 0 得满分",
-              "min(target ÷ actual, 1) × weight; full marks when the actual is 0",
+              "min(年度指标值 ÷ 实际完成值, 1) × 分值，实际完成值为 0 得满分",
+              "min(target ÷ actual, 1) × weight, full marks when the actual is 0",
               _at_most, ("target", "actual")),
     Direction("=", "等于（=）", "equal to (=)",
               "在指标值精度内相等得满分，否则 min(实际 ÷ 指标, 指标 ÷ 实际) × 分值",
@@ -235,6 +236,54 @@ def rounded(points: np.ndarray) -> np.ndarray:
     points = np.asarray(points, dtype=np.float64)
     # A hair added first, so that 9.525 stored as 9.52499… still rounds up as printed.
     return np.floor(points * 100 + 0.5 + 1e-9) / 100
+
+
+def grade_bands(lang: str = "zh") -> str:
+    """Return the grades and their bands as a line for people: 优 ≥ 90，良 80–90，…"""
+    parts = []
+    for higher, grade in zip((None, *GRADES), GRADES, strict=False):
+        name = grade.zh if lang == "zh" else grade.en
+        if higher is None:
+            parts.append(f"{name} ≥ {grade.minimum:g}")
+        elif np.isfinite(grade.minimum):
+            parts.append(f"{name} {grade.minimum:g}–{higher.minimum:g}")
+        else:
+            parts.append(f"{name} < {higher.minimum:g}")
+    return ("，" if lang == "zh" else ", ").join(parts)
+
+
+def scoring_note(lang: str = "zh") -> str:
+    """Return how a project is scored, in one paragraph for people (a 自评表's note)."""
+    if lang == "zh":
+        rules = "；".join(f"{d.zh}：{d.formula_zh}" for d in DIRECTIONS)
+        return (
+            f"说明：{EXECUTION.zh}；绩效指标按方向评分，{rules}；各项得分保留两位小数，"
+            f"总分为各项得分之和（满分 {TOTAL_POINTS:g}）；等级：{grade_bands('zh')}。"
+        )
+    rules = "; ".join(f"{d.en}: {d.formula_en}" for d in DIRECTIONS)
+    return (
+        f"Notes: {EXECUTION.en}; indicators are scored by direction, {rules}; each score has "
+        f"two decimals and the total is their sum (out of {TOTAL_POINTS:g}); grades: "
+        f"{grade_bands('en')}."
+    )
+
+
+def rules_table(lang: str = "zh") -> pd.DataFrame:
+    """Return this table's scoring rules for people: item, points (weight), rule."""
+    zh = lang == "zh"
+    execution = EXECUTION.zh if zh else EXECUTION.en
+    item, rule = execution.split("：" if zh else ": ", 1)
+    rows: list[tuple[str, float | None, str]] = [(item, EXECUTION.points, rule)]
+    shared = (
+        f"原则上的分值；各项指标的分值合计 {INDICATOR_POINTS:g}"
+        if zh
+        else f"nominal points; the indicators' weights add up to {INDICATOR_POINTS:g}"
+    )
+    rows += [(level.zh if zh else level.en, level.points, shared) for level in INDICATOR_LEVELS]
+    rows += [(d.zh if zh else d.en, None, d.formula_zh if zh else d.formula_en) for d in DIRECTIONS]
+    bands = grade_bands(lang).split("，" if zh else ", ")
+    rows += [(g.zh if zh else g.en, None, band) for g, band in zip(GRADES, bands, strict=True)]
+    return pd.DataFrame(rows, columns=["scoring_item", "weight", "scoring_rule"])
 
 
 # --- reading the vocabulary -------------------------------------------------------------
