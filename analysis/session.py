@@ -61,7 +61,7 @@ class Table(pd.DataFrame):
     from it (a slice, a sum) is a plain DataFrame again.
     """
 
-    _metadata: ClassVar[list[str]] = ["kinds", "notes"]
+    _metadata: ClassVar[list[str]] = ["kinds", "notes", "empty_text"]
 
     @property
     def _constructor(self):
@@ -92,12 +92,18 @@ class Table(pd.DataFrame):
         out = cls(data, index=pd.RangeIndex(1, len(table) + 1))
         out.kinds = kinds
         out.notes = shown_notes
+        out.empty_text = label("no_rows", lang)
         return out
 
     def shown(self) -> pd.DataFrame:
         """Return the table as the text people read."""
         kinds = getattr(self, "kinds", None) or {}
         notes = getattr(self, "notes", None) or {}
+        if self.empty and len(self.columns) and getattr(self, "empty_text", None):
+            # A table without rows says so under its headers, rather than "Empty DataFrame".
+            blank = {heading: [""] for heading in self.columns}
+            blank[self.columns[0]] = [self.empty_text]
+            return pd.DataFrame(blank, index=[""], columns=self.columns)
         text = {}
         for i, heading in enumerate(self.columns):
             values = self.iloc[:, i]
@@ -564,7 +570,10 @@ class Project:
         """Return the project's fact sheet: one figure per row, for people."""
         columns = ["project_id", "organization", "title", "program", "year", "special",
                    "self_raised", "total", "special_share", "self_raised_share", "leverage",
-                   "multiplier", "self_raised_actual", "execution_rate", "n_lines"]  # fmt: skip
+                   "multiplier", "n_lines", "special_received", "special_arrival_rate",
+                   "special_actual", "special_execution_rate", "self_raised_received",
+                   "self_raised_arrival_rate", "self_raised_actual", "self_raised_execution_rate",
+                   "score", "grade", "score_status"]  # fmt: skip
         people = for_people(self.row[columns].to_frame().T, self.analysis.lang)
         sheet = pd.DataFrame({"": people.columns, " ": people.iloc[0].to_numpy()}).set_index("")
         return Table(sheet)

@@ -258,6 +258,7 @@ def grades(projects: pd.DataFrame, *, lang: str = "zh", ax: Axes | None = None) 
     style = theme.chart_style(lang)
     table = tables.grades(projects)
     unscored = table.attrs.get("unscored", 0)
+    table = table[table["grade"].isin([g.code for g in GRADES])]
     unscored_note = label("unscored_total", style.lang, n=unscored) if unscored else ""
     if table["n_projects"].sum() == 0:
         title = label("chart_grades", style.lang)

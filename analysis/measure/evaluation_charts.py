@@ -148,7 +148,8 @@ def scores(projects: pd.DataFrame, top: int | None = 20) -> pd.DataFrame:
 
 def grades(projects: pd.DataFrame) -> pd.DataFrame:
     """Return the grade chart's table: how many projects earned each grade (every grade
-    listed); attrs["unscored"] counts the projects without a score."""
+    listed), then how many have no score (grade "unscored", which is not drawn as a bar);
+    attrs["unscored"] holds that count too."""
     if _already(projects, "grades"):
         return projects
     counts = grade_counts(projects.drop_duplicates("project_id"), [])
@@ -156,4 +157,5 @@ def grades(projects: pd.DataFrame) -> pd.DataFrame:
     if counts.empty:
         counts = pd.DataFrame({"grade": [g.code for g in GRADES], "n_projects": 0})
     table = counts[["grade", "n_projects"]].reset_index(drop=True)
+    table.loc[len(table)] = ["unscored", unscored]
     return _marked(table, "grades", unscored=unscored)

@@ -8,7 +8,7 @@ from analysis.config import (
     safe_name,
 )
 
-PROGRAM_NOTEBOOKS = ("overview", "categories", "leverage", "data_quality")
+PROGRAM_NOTEBOOKS = ("overview", "categories", "leverage", "data_quality", "evaluation")
 PROJECT_NOTEBOOK = "project"
 
 DEFAULT_PROJECT_NOTEBOOKS = 20

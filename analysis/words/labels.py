@@ -155,6 +155,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "bands_note": ("点线为等级界限：{bands}", "Dotted lines are the grade bands: {bands}"),
     "chart_grades": ("自评等级分布", "Grades"),
     "unscored_total": ("另有 {n} 个项目未评分", "{n} more projects have no score"),
+    "unscored": ("未评分", "Not scored"),
+    "no_rows": ("（无）", "(none)"),
     # the 项目支出绩效自评表 (analysis.report.self_evaluation)
     "form_title": ("项目支出绩效自评表", "Project expenditure performance self-evaluation"),
     "form_summary_title": (
