@@ -241,8 +241,10 @@ def _docx_paragraphs(path: Path) -> list[str]:
     for block in document.iter_inner_content():
         if isinstance(block, docx.table.Table):
             for row in block.rows:
-                cells = dict.fromkeys(c.text.strip() for c in row.cells)  # merged cells repeat
-                texts.append("\t".join(c for c in cells if c))
+                # A merged cell repeats in row.cells as the same cell; two cells that only
+                # hold the same text (a 自评表's 42 42 40) are both kept.
+                cells = {id(c._tc): c.text.strip() for c in row.cells}
+                texts.append("\t".join(c for c in cells.values() if c))
         else:
             texts.append(block.text)
     return texts
