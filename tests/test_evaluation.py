@@ -110,7 +110,7 @@ def test_people_read_a_program_rate_with_its_count(a):
     assert "95.0%（5/5 个项目报告）" in shown
     assert "111.1%（2/5 个项目报告）" in shown
     english = repr(fa.open(a.data.source, lang="en").evaluation_table("program"))
-    assert "95.0% (5 of 5 projects report)" in english
+    assert "95.0% (5/5 projects reporting)" in english
 
 
 def test_rates_take_any_grouping_such_as_region(a):
@@ -443,11 +443,14 @@ def test_the_workbook_is_set_up_for_printing(workbook):
 
 
 def test_run_writes_the_workbook_in_the_runs_language(data, tmp_path):
-    manifest = run_module.run(str(data), tmp_path / "en", lang="en", jobs=2, project_notebooks=0)
+    manifest = run_module.run(str(data), tmp_path / "en", lang="en", jobs=2, project_notebooks=2)
     statuses = {n["name"]: n["status"] for n in manifest["notebooks"]}
     assert statuses["evaluation"] == "ok"
     book = load_workbook(tmp_path / "en" / "tables" / "self_evaluation.xlsx")
-    assert book.sheetnames[0] == "Summary"
+    # A form for each project with a notebook: the two largest special funds, 50 and 40.
+    assert book.sheetnames == ["Summary", "PX-01", "PX-03"]
+    assert "(of 5)" in book["Summary"]["A21"].value
+    assert book["Summary"]["A15"].value == "PX-05"  # the summary lists every project
     assert book["PX-01"]["A1"].value == "Project expenditure performance self-evaluation"
     assert book["PX-01"]["I18"].value == "Excellent"
     assert "tables/self_evaluation.xlsx" in manifest["tables"]

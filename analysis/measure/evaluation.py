@@ -28,8 +28,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analysis.check._facts import Facts
 from analysis.measure.sums import _fen_sums, ratio
-from analysis.read.keys import numbered
+from analysis.read.keys import first_rows, id_codes, numbered
 from analysis.words import scoring
 from analysis.words.scoring import (
     EXECUTION,
@@ -154,19 +155,24 @@ def variance_columns() -> list[str]:
     ]
 
 
-def reported_lines(lines: pd.DataFrame, projects: pd.DataFrame, categories: pd.DataFrame):
+def reported_lines(ds: Facts, projects: pd.DataFrame) -> pd.DataFrame:
     """Return the budget lines that report an actual, with their project's organization,
     program and year and their category's group (lines of no project are left out: rule
-    R03 names them)."""
+    R03 names them).
+
+    projects is a table in the order of ds.projects (Measures.projects).
+    """
+    lines = ds.lines
     reported = lines["actual"].notna().to_numpy() | lines["special_actual"].notna().to_numpy()
-    taken = lines[reported]
-    first = projects.drop_duplicates("project_id").set_index("project_id")
-    taken = taken[taken["project_id"].isin(first.index)]
-    groups = dict(zip(categories["code"], categories["group"], strict=True))
+    # Lines are matched to projects by their integer codes, not by hashing ids again.
+    rows = np.flatnonzero(reported & (ds.line_codes < len(ds.first_rows)))
+    taken = lines.iloc[rows]
+    owner = ds.first_rows[ds.line_codes[rows]]
+    groups = dict(zip(ds.categories["code"], ds.categories["group"], strict=True))
     return taken.assign(
-        organization=taken["project_id"].map(first["organization"]).to_numpy(),
-        program=taken["project_id"].map(first["program"]).to_numpy(),
-        year=taken["project_id"].map(first["year"]).to_numpy(),
+        organization=projects["organization"].to_numpy()[owner],
+        program=projects["program"].to_numpy()[owner],
+        year=projects["year"].to_numpy()[owner],
         group=taken["category"].map(lambda c: groups.get(c, UNKNOWN_GROUP)).to_numpy(),
     )
 
@@ -229,6 +235,8 @@ def indicator_scores(indicators: pd.DataFrame, projects: pd.DataFrame) -> pd.Dat
     (a figure missing, an unknown direction: rules R25 and R27 say which). given_score is
     the score the data gives (the evaluator's, for a qualitative indicator).
     """
+    if indicators.empty:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in INDICATOR_COLUMNS})
     score = scoring.indicator_scores(
         indicators["direction"].to_numpy(dtype=object),
         indicators["target"],
@@ -237,14 +245,14 @@ def indicator_scores(indicators: pd.DataFrame, projects: pd.DataFrame) -> pd.Dat
         indicators["score"],
         indicators["tolerance"],
     )
-    first = projects.drop_duplicates("project_id").set_index("project_id")
     ids = indicators["project_id"]
+    owner = _owners(projects, ids)
     table = pd.DataFrame(
         {
             "project_id": ids,
-            "organization": ids.map(first["organization"]),
-            "program": ids.map(first["program"]),
-            "year": ids.map(first["year"]),
+            "organization": _taken(projects["organization"], owner),
+            "program": _taken(projects["program"], owner),
+            "year": _taken(projects["year"], owner),
             "level1": indicators["level1"],
             "level2": indicators["level2"],
             "indicator": indicators["name"],
@@ -262,6 +270,21 @@ def indicator_scores(indicators: pd.DataFrame, projects: pd.DataFrame) -> pd.Dat
         }
     )
     return table[INDICATOR_COLUMNS].reset_index(drop=True)
+
+
+def _owners(projects: pd.DataFrame, ids: pd.Series) -> np.ndarray:
+    """Return the projects row of each id (its first row), -1 where no project has it."""
+    own, theirs = id_codes(projects["project_id"], ids)
+    first = first_rows(own)  # codes are numbered as they first appear
+    if not len(first):
+        return np.full(len(theirs), -1, dtype=np.int64)
+    return np.where(theirs < len(first), first[np.minimum(theirs, len(first) - 1)], -1)
+
+
+def _taken(column: pd.Series, rows: np.ndarray) -> np.ndarray:
+    """Return column[rows] as objects, None where rows is -1."""
+    values = column.to_numpy(dtype=object)
+    return np.where(rows >= 0, values[np.maximum(rows, 0)] if len(values) else None, None)
 
 
 def _shown_values(indicators: pd.DataFrame, column: str, signed: bool) -> pd.Series:
@@ -300,23 +323,29 @@ def scored(projects: pd.DataFrame, indicators: pd.DataFrame) -> pd.DataFrame:
     """
     rate = projects[EXECUTION.rate].to_numpy(dtype=np.float64)
     execution = rounded(np.minimum(rate, EXECUTION.cap) * EXECUTION.points)
-    ids = projects["project_id"]
-    own = indicators[indicators["project_id"].isin(set(ids))]
-    counted = own.groupby("project_id", sort=False)
-    n = ids.map(counted.size()).fillna(0).astype("int64")
+    # Each indicator's project as a number: sums per project are then np.bincount.
+    if indicators.empty:  # most data sets: no project has indicators
+        own, theirs = np.zeros(len(projects), dtype=np.int64), np.zeros(0, dtype=np.int64)
+    else:
+        own, theirs = id_codes(projects["project_id"], indicators["project_id"])
+    size = int(own.max(initial=-1)) + 1
+    mine = theirs < size
+    code = theirs[mine]
+    earned = indicators["earned"].to_numpy(dtype=np.float64)[mine]
+    level1 = indicators["level1"].to_numpy(dtype=object)[mine]
 
-    def total(parts: pd.DataFrame) -> pd.Series:
-        # A sum with a part missing is no sum: min_count and skipna keep it empty.
-        by = parts.groupby("project_id", sort=False)["earned"]
-        sums = by.sum(min_count=1)
-        return sums.where(by.count() == by.size())
+    def total(rows: np.ndarray) -> np.ndarray:
+        # A sum with a part missing is no sum; a project without such parts has none.
+        counted = np.bincount(code[rows], minlength=size)
+        missing = np.bincount(code[rows], np.isnan(earned[rows]), minlength=size)
+        summed = np.bincount(code[rows], np.nan_to_num(earned[rows]), minlength=size)
+        return np.where((counted > 0) & (missing == 0), summed, np.nan)[own]
 
-    levels = {
-        f"{level.code}_score": ids.map(total(own[own["level1"].eq(level.code)]))
-        for level in INDICATOR_LEVELS
-    }
-    indicator_score = ids.map(total(own)).to_numpy(dtype=np.float64)
-    has = n.to_numpy() > 0
+    every = np.ones(len(code), dtype=bool)
+    n = np.bincount(code, minlength=size)[own].astype("int64")
+    levels = {f"{level.code}_score": total(level1 == level.code) for level in INDICATOR_LEVELS}
+    indicator_score = rounded(total(every))
+    has = n > 0
     score = np.where(has, rounded(execution + indicator_score), np.nan)
     status = np.select(
         [~has, np.isnan(execution), np.isnan(indicator_score)],
@@ -324,9 +353,9 @@ def scored(projects: pd.DataFrame, indicators: pd.DataFrame) -> pd.DataFrame:
         default="scored",
     )
     return projects.assign(
-        n_indicators=n.to_numpy(),
+        n_indicators=n,
         execution_score=execution,
-        **{name: values.to_numpy(dtype=np.float64) for name, values in levels.items()},
+        **{name: rounded(values) for name, values in levels.items()},
         indicator_score=np.where(has, indicator_score, np.nan),
         score=score,
         grade=grade_of(score),

@@ -135,7 +135,7 @@ def measure(ds: Dataset) -> Measures:
 
 def _variances(ds: Facts, projects: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Return budget against actual per project × category and per program × category."""
-    lines = evaluation.reported_lines(ds.lines, projects, ds.categories)
+    lines = evaluation.reported_lines(ds, projects)
     return {
         "variance": evaluation.variance(lines, evaluation.PROJECT_CATEGORY_KEYS, ds.categories),
         "by_category_variance": evaluation.variance(

@@ -90,9 +90,11 @@ def run(
             written.extend(write_csv(tables, build / "tables"))
             summary_xlsx = build / "tables" / "summary.xlsx"
             written.append(write_workbook(tables, summary_xlsx, lang, ds.categories))
-            # The 项目支出绩效自评表 of the program and of each project (自评表.xlsx).
+            # The 项目支出绩效自评表 of each program, and of the projects with a notebook.
             evaluation_xlsx = build / "tables" / SELF_EVALUATION_FILES[lang]
-            written.append(write_self_evaluation(measures, ds, evaluation_xlsx, lang))
+            written.append(
+                write_self_evaluation(measures, ds, evaluation_xlsx, lang, project_notebooks)
+            )
 
         data_parameter = "" if data is None else str(source)
         job_list = plan(ds, data_parameter, lang, project_notebooks)

@@ -24,6 +24,7 @@ What goes where, and why:
 from __future__ import annotations
 
 import math
+from copy import copy
 from pathlib import Path
 
 import numpy as np
@@ -45,7 +46,7 @@ FILE_NAMES = {"zh": "自评表.xlsx", "en": "self_evaluation.xlsx"}
 
 # A 自评表 has nine columns: the indicators' table is the widest part.
 WIDTHS = (12, 11, 17, 18, 11, 11, 8, 8, 22)
-SUMMARY_WIDTHS = (14, 12, 26, 11, 11, 11, 11, 11, 9, 12)
+SUMMARY_WIDTHS = (14, 14, 26, 12, 15, 15, 12, 12, 10, 14)
 _THIN = Side(style="thin", color="000000")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _FONTS = {"zh": "宋体", "en": "Arial"}
@@ -53,29 +54,45 @@ _AMOUNT, _SHARE, _POINTS = EXCEL_FORMATS["amount"], EXCEL_FORMATS["share"], EXCE
 _SHEET_CHARACTERS = str.maketrans({c: "_" for c in "[]:*?/\\"})
 
 
-def write_self_evaluation(measures: Measures, data: Dataset, path: Path, lang: str = "zh") -> Path:
+def write_self_evaluation(
+    measures: Measures,
+    data: Dataset,
+    path: Path,
+    lang: str = "zh",
+    project_sheets: int | None = None,
+) -> Path:
     """Write the 自评表 workbook at path and return it.
 
-    One summary sheet per program and year (first), then a sheet per project, in the
-    order of the projects table.
+    One summary sheet per program and year (first), listing every project, then a sheet
+    per project in the order of the projects table: for every project, or (project_sheets
+    = N) for the N largest by special fund, as `run` gives project notebooks; a form takes
+    some 40 ms to write, and a province's 100,000 would take an hour.
     """
     book = Workbook()
     book.remove(book.active)
     projects = measures.projects.drop_duplicates("project_id")
     given = data.projects.drop_duplicates("project_id").set_index("project_id")
     names: set[str] = set()
+    styles: dict = {}  # the workbook's cell styles by look (see _put)
+    note = ""
+    if project_sheets is not None and len(projects) > project_sheets:
+        note = label("form_sheets_note", lang, top=project_sheets, n=len(projects))
     programs = measures.programs
     for row in programs.itertuples(index=False):
         own = projects[projects["program"].eq(row.program) & projects["year"].eq(row.year)]
         title = label("form_sheet_summary", lang)
         if len(programs) > 1:
             title = f"{title} {row.program} {row.year}"
-        _summary(book.create_sheet(_sheet_name(title, names)), row, own, lang)
+        _summary(book.create_sheet(_sheet_name(title, names)), row, own, lang, styles, note)
+    if note:
+        largest = projects.sort_values("special", ascending=False, kind="stable")
+        chosen = set(largest["project_id"].iloc[:project_sheets])
+        projects = projects[projects["project_id"].isin(chosen)]
     for project in projects.itertuples(index=False):
         sheet = book.create_sheet(_sheet_name(str(project.project_id), names))
         indicators = measures.indicators[measures.indicators["project_id"].eq(project.project_id)]
         facts = given.loc[project.project_id] if project.project_id in given.index else None
-        _project_sheet(sheet, project, facts, indicators, lang)
+        _project_sheet(sheet, project, facts, indicators, lang, styles)
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)
     return path
@@ -108,28 +125,54 @@ def _put(
     align: str = "center",
     border: bool = True,
     lang: str = "zh",
+    styles: dict | None = None,
 ) -> None:
-    """Write one cell (merged to last_column), as text or as a number, never as a formula."""
+    """Write one cell (merged to last_column), as text or as a number, never as a formula.
+
+    styles: the workbook's styles as applied so far, by look. openpyxl hashes every style
+    object it is given; a cell that looks like one styled before takes that cell's style
+    as it is, which makes a summary of 10,000 projects three times quicker to write.
+    """
+    styles = {} if styles is None else styles
     cell = sheet.cell(row=row, column=column)
     if isinstance(value, float | int | np.floating | np.integer) and not isinstance(value, bool):
         number = float(value)
         cell.value = None if math.isnan(number) else number
-        if number_format:
-            cell.number_format = number_format
     elif value is None or missing(value):
         cell.value = None
     else:
         cell.value = str(value)
         cell.data_type = "s"  # "=1+1" or "@x" stays text: a report holds no live formula
-    cell.font = Font(name=_FONTS[lang], bold=bold, size=size)
     horizontal = "right" if isinstance(cell.value, float) else align
-    cell.alignment = Alignment(horizontal=horizontal, vertical="center", wrap_text=True)
+    fmt = number_format if isinstance(cell.value, float) else None
+    look = (lang, bold, size, horizontal, border, fmt)
+
+    def style(target) -> None:
+        target.font = Font(name=_FONTS[lang], bold=bold, size=size)
+        target.alignment = Alignment(horizontal=horizontal, vertical="center", wrap_text=True)
+        if fmt:
+            target.number_format = fmt
+        if border:
+            target.border = _BORDER
+
+    _styled(cell, styles, look, style)
     end = last_column or column
     if end > column:
         sheet.merge_cells(start_row=row, start_column=column, end_row=row, end_column=end)
-    if border:
-        for c in range(column, end + 1):
-            sheet.cell(row=row, column=c).border = _BORDER
+        if border:
+            for c in range(column + 1, end + 1):
+                other = sheet.cell(row=row, column=c)
+                _styled(other, styles, "border", lambda t: setattr(t, "border", _BORDER))
+
+
+def _styled(cell, styles: dict, look: object, style) -> None:
+    """Give cell the style of look: as a cell of that look got it before, or anew."""
+    known = styles.get(look)
+    if known is None:
+        style(cell)
+        styles[look] = copy(cell._style)
+    else:
+        cell._style = copy(known)
 
 
 def _height(sheet: Worksheet, row: int, texts: list[tuple[str, float]], points: float = 15) -> None:
@@ -167,8 +210,8 @@ def _print_setup(sheet: Worksheet, widths: tuple[int, ...], landscape: bool, las
 # --- one project's 自评表 ------------------------------------------------------------------
 
 
-def _project_sheet(sheet, project, facts, indicators: pd.DataFrame, lang: str) -> None:
-    put = _writer(sheet, lang)
+def _project_sheet(sheet, project, facts, indicators: pd.DataFrame, lang: str, styles) -> None:
+    put = _writer(sheet, lang, styles)
     n = len(WIDTHS)
     put(1, 1, label("form_title", lang), last_column=n, bold=True, size=16, border=False)
     sheet.row_dimensions[1].height = 28
@@ -200,9 +243,9 @@ def _project_sheet(sheet, project, facts, indicators: pd.DataFrame, lang: str) -
     _print_setup(sheet, WIDTHS, landscape=False, last_row=row + 1)
 
 
-def _writer(sheet: Worksheet, lang: str):
+def _writer(sheet: Worksheet, lang: str, styles: dict):
     def put(row: int, column: int, value: object, **options) -> None:
-        _put(sheet, row, column, value, lang=lang, **options)
+        _put(sheet, row, column, value, lang=lang, styles=styles, **options)
 
     return put
 
@@ -336,8 +379,10 @@ def _merge_runs(sheet: Worksheet, values: list[str], first_row: int, column: int
 # --- the program's summary ------------------------------------------------------------------
 
 
-def _summary(sheet: Worksheet, program, projects: pd.DataFrame, lang: str) -> None:
-    put = _writer(sheet, lang)
+def _summary(
+    sheet: Worksheet, program, projects: pd.DataFrame, lang: str, styles: dict, sheets_note: str
+) -> None:
+    put = _writer(sheet, lang, styles)
     n = len(SUMMARY_WIDTHS)
     title = label("form_summary_title", lang, program=program.program)
     put(1, 1, title, last_column=n, bold=True, size=16, border=False)
@@ -347,7 +392,7 @@ def _summary(sheet: Worksheet, program, projects: pd.DataFrame, lang: str) -> No
     row = _program_money(put, program, lang, 4)
     row = _project_results(put, sheet, projects, lang, row + 1)
     row = _grade_table(put, projects, lang, row + 1)
-    note = scoring_note(lang)
+    note = scoring_note(lang) + (f" {sheets_note}" if sheets_note else "")
     put(row + 1, 1, note, last_column=n, align="left", size=9, border=False)
     _height(sheet, row + 1, [(note, _width(range(1, n + 1), SUMMARY_WIDTHS) * 1.1)])
     sheet.print_title_rows = "1:2"
@@ -429,8 +474,10 @@ def _project_results(put, sheet, projects: pd.DataFrame, lang: str, top: int) ->
             else:
                 align = "left" if column in ("organization", "title") else "center"
                 put(row, i, value, number_format=formats.get(column), align=align)
+        status = "" if not missing(project.score) else label(project.score_status, lang)
         _height(sheet, row, [(project.title, SUMMARY_WIDTHS[2]),
-                             (project.organization, SUMMARY_WIDTHS[1])])  # fmt: skip
+                             (project.organization, SUMMARY_WIDTHS[1]),
+                             (status, SUMMARY_WIDTHS[8])])  # fmt: skip
         row += 1
     return row
 

@@ -117,7 +117,7 @@ LABELS: dict[str, tuple[str, str]] = {
         "Top {top} projects by special fund; the rest combined",
     ),
     # performance self-evaluation (绩效自评)
-    "reported_of": ("（{k}/{n} 个项目报告）", " ({k} of {n} projects report)"),
+    "reported_of": ("（{k}/{n} 个项目报告）", " ({k}/{n} projects reporting)"),
     # the evaluation's charts (analysis.draw.evaluation)
     "chart_arrival_execution": ("资金到位率与执行率", "Money received and spent, by source"),
     "no_rates": (
@@ -202,6 +202,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "form_grades": ("等级分布", "Grades"),
     "form_unscored": ("未评分", "Not scored"),
     "form_sheet_summary": ("汇总", "Summary"),
+    "form_sheets_note": (
+        "本工作簿为专项资金最多的 {top} 个项目（共 {n} 个）各附一张自评表。",
+        "A form follows for each of the {top} projects with the largest special fund (of {n}).",
+    ),
     # the codes of the 自评 vocabulary: indicator levels, directions, grades, score statuses
     **term_names(),
 }
