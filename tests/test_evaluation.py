@@ -454,3 +454,11 @@ def test_run_writes_the_workbook_in_the_runs_language(data, tmp_path):
     assert book["PX-01"]["A1"].value == "Project expenditure performance self-evaluation"
     assert book["PX-01"]["I18"].value == "Excellent"
     assert "tables/self_evaluation.xlsx" in manifest["tables"]
+
+
+def test_leverage_without_a_programs_minimum_says_there_is_none():
+    ax = draw.leverage_minimum(fa.open().measures.projects)  # no programs table given
+    notes = "\n".join(t.get_text() for t in ax.texts if t.get_gid() == "note")
+    assert "计划未规定最低撬动比" in notes
+    assert not [line for line in ax.collections if line.get_gid() == "minimum"]
+    plt.close("all")

@@ -94,12 +94,12 @@ def category_variance(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def leverage_minimum(
-    projects: pd.DataFrame, programs: pd.DataFrame, top: int | None = 20
+    projects: pd.DataFrame, programs: pd.DataFrame | None = None, top: int | None = 20
 ) -> pd.DataFrame:
     """Return the leverage-against-minimum chart's table: the top N projects by special
     fund with their leverage, their program's min_leverage (NaN where none is set) and the
     shortfall in 万元 (min_leverage × special − self_raised, where above 0), highest
-    leverage first.
+    leverage first. programs is Measures.programs (None: no minimum is drawn).
 
     attrs["minimums"] holds the distinct minimums that apply; attrs["left_out"] counts the
     projects beyond the top N.
@@ -107,12 +107,15 @@ def leverage_minimum(
     if _already(projects, "leverage_minimum"):
         return projects
     shown, rest = _top(projects[projects["leverage"].notna()], top)
-    minimum = (
-        programs.drop_duplicates(["program", "year"])
-        .set_index(["program", "year"])["min_leverage"]
-        .reindex(pd.MultiIndex.from_frame(shown[["program", "year"]]))
-        .to_numpy()
-    )
+    if programs is None or "min_leverage" not in programs:
+        minimum = np.full(len(shown), np.nan)
+    else:
+        minimum = (
+            programs.drop_duplicates(["program", "year"])
+            .set_index(["program", "year"])["min_leverage"]
+            .reindex(pd.MultiIndex.from_frame(shown[["program", "year"]]))
+            .to_numpy(dtype=np.float64)
+        )
     needed = np.rint(minimum * fen(shown["special"]))
     short = np.where(needed > fen(shown["self_raised"]), needed - fen(shown["self_raised"]), 0.0)
     table = shown[["project_id", "organization", "special", "self_raised", "leverage"]].assign(
