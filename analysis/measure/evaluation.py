@@ -167,6 +167,8 @@ def reported_lines(ds: Facts, projects: pd.DataFrame) -> pd.DataFrame:
     # Lines are matched to projects by their integer codes, not by hashing ids again.
     rows = np.flatnonzero(reported & (ds.line_codes < len(ds.first_rows)))
     taken = lines.iloc[rows]
+    if not len(rows):  # most data sets: no line reports what it spent
+        return taken.assign(organization=[], program=[], year=[], group=[])
     owner = ds.first_rows[ds.line_codes[rows]]
     groups = dict(zip(ds.categories["code"], ds.categories["group"], strict=True))
     return taken.assign(
