@@ -195,6 +195,7 @@ METRIC_VIEWS: dict[str, tuple[str, list[str]]] = {
     "year": ("years", PEOPLE_COLUMNS["years"]),
     "organization": ("organizations", PEOPLE_COLUMNS["organizations"]),
     "region": ("regions", PEOPLE_COLUMNS["regions"]),
+    "indicator": ("indicators", PEOPLE_COLUMNS["indicators"]),
 }
 
 
@@ -240,12 +241,13 @@ def _extract(args: argparse.Namespace) -> int:
         len(extraction.projects),
         len(extraction.lines),
         len(extraction.programs),
+        len(extraction.indicators),
         sum(issue.kind == "corrected" for issue in extraction.issues),
         len(extraction.unread),
     )
     summary = (
-        "{}: 项目 {} 个，预算明细 {} 行，计划 {} 个，更正 {} 处，未能录入 {} 处 / "
-        "{} projects, {} budget lines, {} programs, {} corrected, {} not entered\n"
+        "{}: 项目 {} 个，预算明细 {} 行，计划 {} 个，绩效指标 {} 项，更正 {} 处，未能录入 {} 处 / "
+        "{} projects, {} budget lines, {} programs, {} indicators, {} corrected, {} not entered\n"
     ).format(out, *counts, *counts)
     sys.stdout.buffer.write(summary.encode("utf-8"))
     sys.stdout.flush()

@@ -30,15 +30,19 @@ from analysis.check.reconcile import reconciliation
 from analysis.check.rules import check, rules_table
 from analysis.config import bundled_data_dir, safe_name
 from analysis.errors import InputError
-from analysis.measure import charts, compare
+from analysis.measure import charts, compare, evaluation, evaluation_charts
 from analysis.measure.measures import Measures, measure
 from analysis.measure.scope import Scope, scope_of
 from analysis.measure.top import OTHERS
 from analysis.read.load import Dataset, listed, load, select
+from analysis.words import scoring
 from analysis.words.formats import (
+    MISSING,
     PEOPLE_COLUMNS,
     column_header,
+    folded,
     for_people,
+    reported_notes,
     shown,
     years_text,
 )
@@ -62,7 +66,7 @@ class Table(pd.DataFrame):
     year ("2019–2024 年 5 个计划").
     """
 
-    _metadata: ClassVar[list[str]] = ["kinds", "caption"]
+    _metadata: ClassVar[list[str]] = ["kinds", "caption", "notes", "empty_text"]
 
     @property
     def _constructor(self):
@@ -76,27 +80,47 @@ class Table(pd.DataFrame):
         categories: pd.DataFrame | None = None,
         caption: str = "",
     ) -> Table:
-        """Return a measure (or findings) table for people, rows numbered from 1."""
+        """Return a measure (or findings) table for people, rows numbered from 1.
+
+        A rate with its count of reporting projects shows both in one cell (87.9%（4/5 个项目
+        报告）); the count's own column is left out.
+        """
         named = for_people(table, lang, categories)
-        data = {}
-        kinds = {}
+        notes = reported_notes(table, lang)
+        inside = folded(table)
+        data, kinds, shown_notes = {}, {}, {}
         for column, heading in zip(table.columns, named.columns, strict=True):
+            if column in inside:
+                continue
             column_kind = kind(column)
             numeric = column_kind in PYTHON_FORMATS
             data[heading] = table[column].to_numpy() if numeric else named[heading].to_numpy()
             kinds[heading] = column_kind if numeric else None
+            if column in notes:
+                shown_notes[heading] = notes[column].to_numpy()
         out = cls(data, index=pd.RangeIndex(1, len(table) + 1))
         out.kinds = kinds
         out.caption = caption
+        out.notes = shown_notes
+        out.empty_text = label("no_rows", lang)
         return out
 
     def shown(self) -> pd.DataFrame:
         """Return the table as the text people read."""
         kinds = getattr(self, "kinds", None) or {}
+        notes = getattr(self, "notes", None) or {}
+        if self.empty and len(self.columns) and getattr(self, "empty_text", None):
+            # A table without rows says so under its headers, rather than "Empty DataFrame".
+            blank = {heading: [""] for heading in self.columns}
+            blank[self.columns[0]] = [self.empty_text]
+            return pd.DataFrame(blank, index=[""], columns=self.columns)
         text = {}
         for i, heading in enumerate(self.columns):
             values = self.iloc[:, i]
-            if kinds.get(heading):
+            if heading in notes:
+                figures = values.map(lambda v, k=kinds[heading]: shown(v, k, MISSING))
+                text[heading] = figures + notes[heading]
+            elif kinds.get(heading):
                 text[heading] = values.map(lambda v, k=kinds[heading]: shown(v, k))
             else:
                 text[heading] = values.astype(object).where(values.notna(), "")
@@ -278,6 +302,40 @@ CHARTS: dict[str, ChartSpec] = {
         for name, measure in _SPREADS.items()
         for suffix, by in (("spread", None), ("by_year", "year"))
     },
+    # performance self-evaluation (绩效自评)
+    "arrival_execution": ChartSpec(
+        lambda m, top: evaluation_charts.arrival_execution(m.projects, top),
+        "arrival_execution",
+        ("project_id", "organization", *evaluation_charts.RATE_NAMES),
+    ),
+    "category_variance": ChartSpec(
+        lambda m, top: evaluation_charts.category_variance(
+            m.by_category_variance, scope_of(m.projects)
+        ),
+        "category_variance",
+        ("category", "budget", "actual", "variance", "variance_share"),
+    ),
+    "leverage_minimum": ChartSpec(
+        lambda m, top: evaluation_charts.leverage_minimum(m.projects, m.programs, top),
+        "leverage_minimum",
+        (
+            "project_id",
+            "organization",
+            "special",
+            "self_raised",
+            "leverage",
+            "min_leverage",
+            "shortfall",
+        ),
+    ),
+    "scores": ChartSpec(
+        lambda m, top: evaluation_charts.scores(m.projects, top),
+        "scores",
+        ("project_id", "organization", *evaluation_charts.PART_SCORES, "score", "grade"),
+    ),
+    "grades": ChartSpec(
+        lambda m, top: evaluation_charts.grades(m.projects), "grades", ("grade", "n_projects")
+    ),
 }
 
 
@@ -569,6 +627,49 @@ class Analysis:
         """Return the reconciliation table (declared against summed) for people."""
         return self.table(self.reconciliation.drop(columns=["program", "year", "source_row"]))
 
+    # --- performance self-evaluation (绩效自评) -----------------------------------------
+
+    EVALUATION = ("special", "special_received", "special_arrival_rate", "special_actual",
+                  "special_execution_rate", "self_raised", "self_raised_received",
+                  "self_raised_arrival_rate", "self_raised_actual",
+                  "self_raised_execution_rate")  # fmt: skip
+
+    def evaluation_table(self, level: str = "program") -> Table:
+        """Return money received and spent by source, with the rates, for people: per
+        program and year (each rate with how many projects report it: 87.9%（4/5 个项目报告）)
+        or per project (level="project")."""
+        if level == "project":
+            columns = ["project_id", "organization", *self.EVALUATION, "score", "grade"]
+            return self.table(self.measures.projects[columns])
+        counts = [r.count for r in evaluation.RATES]
+        columns = ["program", "year", "n_projects", *self.EVALUATION, *counts]
+        return self.table(self.measures.programs[columns])
+
+    def evaluation_gaps(self) -> Table:
+        """Return the projects that report no money received or spent, or no indicators,
+        and which figures they leave out (an empty table says none is missing)."""
+        projects = self.measures.projects.drop_duplicates("project_id")
+        lang = self.lang
+        missing_figures = [
+            [label(f, lang) for f in evaluation.REPORTED if pd.isna(row[f])]
+            for _, row in projects.iterrows()
+        ]
+        separator = "、" if lang == "zh" else ", "
+        table = pd.DataFrame(
+            {
+                "project_id": projects["project_id"].to_numpy(),
+                "organization": projects["organization"].to_numpy(),
+                "not_reported": [separator.join(m) for m in missing_figures],
+                "score_status": projects["score_status"].to_numpy(),
+            }
+        )
+        gaps = table["not_reported"].ne("") | table["score_status"].ne("scored")
+        return self.table(table[gaps.to_numpy()])
+
+    def scoring_rules(self) -> Table:
+        """Return the scoring table (analysis.words.scoring) for people: what earns points."""
+        return self.table(scoring.rules_table(self.lang))
+
     # --- one project ------------------------------------------------------------------
 
     def project(self, project_id: str = "") -> Project:
@@ -613,6 +714,9 @@ class Project:
             by_group=self._own(m.groups),
             programs=m.programs[same_program].reset_index(drop=True),
             years=m.years[m.years["year"].eq(year)].reset_index(drop=True),
+            indicators=self._own(m.indicators),
+            variance=self._own(m.variance),
+            by_category_variance=self._own(m.variance),
         )
 
     @property
@@ -624,7 +728,10 @@ class Project:
         """Return the project's fact sheet: one figure per row, for people."""
         columns = ["project_id", "organization", "title", "program", "year", "special",
                    "self_raised", "total", "special_share", "self_raised_share", "leverage",
-                   "multiplier", "self_raised_actual", "execution_rate", "n_lines"]  # fmt: skip
+                   "multiplier", "n_lines", "special_received", "special_arrival_rate",
+                   "special_actual", "special_execution_rate", "self_raised_received",
+                   "self_raised_arrival_rate", "self_raised_actual", "self_raised_execution_rate",
+                   "score", "grade", "score_status"]  # fmt: skip
         people = for_people(self.row[columns].to_frame().T, self.analysis.lang)
         sheet = pd.DataFrame({"": people.columns, " ": people.iloc[0].to_numpy()}).set_index("")
         return Table(sheet)

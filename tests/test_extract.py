@@ -166,7 +166,8 @@ def seed_out(seed_report: Path, tmp_path_factory) -> Path:
 
 def test_seed_projects_match_the_bundled_table(seed_out: Path):
     columns = ["project_id", "year", "program", "organization", "title", "special",
-               "self_raised", "total", "self_raised_actual", "derived"]  # fmt: skip
+               "self_raised", "total", "special_received", "special_actual",
+               "self_raised_received", "self_raised_actual", "derived"]  # fmt: skip
     extracted = load(seed_out).projects[columns]
     bundled = load(bundled_data_dir()).projects[columns]
     pd.testing.assert_frame_equal(extracted, bundled)
@@ -479,20 +480,21 @@ def test_without_out_the_tables_go_to_a_new_folder_named_after_the_report(tmp_pa
     report = write_report(tmp_path / "in", "r.txt", CLEAN_REPORT)
     result = run_cli("extract", str(report), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    names = {"projects.csv", "budget_lines.csv", "programs.csv", "unread.csv"}
+    names = {"projects.csv", "budget_lines.csv", "programs.csv", "indicators.csv", "unread.csv"}
     assert {p.name for p in tmp_path.iterdir()} == {"in", "r-tables"}
     assert {p.name for p in (tmp_path / "r-tables").iterdir()} == names
     assert result.stdout.startswith("r-tables: ")
     header = (tmp_path / "r-tables" / "projects.csv").read_bytes().splitlines()[0]
     assert header == (
         b"project_id,year,program,organization,title,special,self_raised,total,"
-        b"self_raised_actual,unit,source"
+        b"special_received,special_actual,self_raised_received,self_raised_actual,unit,goal,"
+        b"goal_result,source"
     )
 
 
 # --- nothing the user has is replaced unasked ------------------------------------------------
 
-TABLES = ("projects.csv", "budget_lines.csv", "programs.csv", "unread.csv")
+TABLES = ("projects.csv", "budget_lines.csv", "programs.csv", "indicators.csv", "unread.csv")
 
 
 def files_in(folder: Path) -> dict[str, bytes]:

@@ -201,10 +201,16 @@ def test_a_full_run_from_another_directory(installed):
     assert manifest["packages"]["fund-analysis"] == analysis.__version__
     assert manifest["data"]["source"] == str(installed.site / "analysis" / "data")
     names = {n["name"] for n in manifest["notebooks"] if n["status"] == "ok"}
-    assert names == {"overview", "categories", "leverage", "trends", "data_quality"} | {
-        safe_name(f"project-XYCX-2021-0{i}") for i in range(1, 5)
-    }
+    assert names == {
+        "overview",
+        "categories",
+        "leverage",
+        "trends",
+        "data_quality",
+        "evaluation",
+    } | {safe_name(f"project-XYCX-2021-0{i}") for i in range(1, 5)}
     assert (out / "tables" / "summary.xlsx").is_file()
+    assert (out / "tables" / "自评表.xlsx").is_file()
     assert (out / "html" / "leverage.html").is_file()
 
 

@@ -46,6 +46,28 @@ def test_rule_table_has_ids_severities_files_and_both_languages():
     assert not table["message_en"].str.contains(r"[\u4e00-\u9fff]").any()
 
 
+INDICATOR_COLUMNS = ["project_id", "level1", "level2", "name", "target", "actual", "unit",
+                     "direction", "weight", "score", "reason"]  # fmt: skip
+# Indicators of 北塑管业 that are right: weights 40 + 30 + 20 = 90.
+GOOD_INDICATORS = [
+    ["XYCX-2021-01", "产出指标", "数量指标", "新产品", "≥2", "2", "项", "", "40", "", ""],
+    ["XYCX-2021-01", "效益指标", "经济效益指标", "新增产值", "≥100", "120", "万元", "", "30", "",
+     ""],
+    ["XYCX-2021-01", "满意度指标", "服务对象满意度指标", "客户评价", "满意", "满意", "", "定性",
+     "20", "20", ""],
+]  # fmt: skip
+
+
+def with_indicators(tables, *changes: tuple[int, dict[str, str]], extra=()):
+    """Return the tables with 北塑管业's indicators, some cells changed, some rows added."""
+    rows = [list(row) for row in GOOD_INDICATORS]
+    for row, values in changes:
+        for column, value in values.items():
+            rows[row][INDICATOR_COLUMNS.index(column)] = value
+    indicators = pd.DataFrame([*rows, *extra], columns=INDICATOR_COLUMNS)
+    return {**tables, "indicators": indicators}
+
+
 # Each case: rule id, how to break the seed, the project (or program) the finding names.
 CASES = {
     "R01": (lambda t: edit(t, "budget_lines", 3, total="-5.5"), "XYCX-2021-01"),
@@ -72,6 +94,36 @@ CASES = {
     ),
     "R17": (lambda t: edit(t, "budget_lines", 0, note="更正：原文印作 17 万元"), "XYCX-2021-01"),
     "R18": (lambda t: edit(t, "budget_lines", 1, category="设备费", total="42"), "XYCX-2021-01"),
+    "R19": (lambda t: edit(t, "projects", 2, self_raised_received="25"), "XYCX-2021-03"),
+    "R20": (lambda t: edit(t, "projects", 0, special_actual="60"), "XYCX-2021-01"),
+    "R21": (lambda t: edit(t, "budget_lines", 4, special_actual="0.2"), "XYCX-2021-01"),
+    "R22": (
+        lambda t: edit(
+            edit(
+                edit(t, "projects", 3, special_actual="26"), "budget_lines", 14, special_actual="20"
+            ),
+            "budget_lines",
+            15,
+            special_actual="1",
+        ),
+        "XYCX-2021-04",
+    ),
+    "R23": (lambda t: edit(t, "programs", 0, min_leverage="1:1"), "XYCX-2021-03"),
+    "R24": (lambda t: with_indicators(t, (0, {"weight": "30"})), "XYCX-2021-01"),
+    "R25": (lambda t: with_indicators(t, (0, {"level1": "产品指标"})), "XYCX-2021-01"),
+    "R26": (lambda t: with_indicators(t, (2, {"score": "25"})), "XYCX-2021-01"),
+    "R27": (lambda t: with_indicators(t, (1, {"actual": ""})), "XYCX-2021-01"),
+    "R28": (lambda t: with_indicators(t, (1, {"score": "25"})), "XYCX-2021-01"),
+    "R29": (
+        lambda t: with_indicators(
+            t,
+            (0, {"weight": "30"}),
+            extra=[
+                ["XYCX-2021-99", "产出指标", "数量指标", "专利", "≥1", "1", "件", "", "10", "", ""]
+            ],
+        ),
+        "XYCX-2021-99",
+    ),
 }
 
 
@@ -181,3 +233,97 @@ def test_a_workbooks_findings_name_its_sheets(tmp_path, seed_tables):
         "projects.csv × budget_lines.csv",
         "budget_lines.csv",
     ]
+
+
+# --- the performance self-evaluation's rules --------------------------------------------
+
+
+def test_right_indicators_raise_nothing(tmp_path, seed_tables, seed_findings):
+    found = findings_for(tmp_path, with_indicators(seed_tables))
+    assert len(found) == len(seed_findings)
+
+
+def test_seed_self_raised_received_in_full_is_not_above_budget(seed_findings):
+    assert fired(seed_findings, "R19").empty  # 鸿城节能: 20 received of a 20 budget
+
+
+def test_received_above_budget_says_how_much_and_the_rate(tmp_path, seed_tables):
+    found = fired(findings_for(tmp_path, CASES["R19"][0](seed_tables)), "R19").iloc[0]
+    assert found["column"] == "self_raised_received"
+    assert "自筹资金到位 25.00 万元，超过预算 20.00 万元（125%）" in found["message_zh"]
+
+
+def test_spending_without_a_budget_is_not_also_spending_above_it(tmp_path, seed_tables):
+    found = findings_for(tmp_path, CASES["R21"][0](seed_tables))
+    assert fired(found, "R20").empty
+    message = fired(found, "R21").iloc[0]["message_zh"]
+    assert "差旅费专项经费没有预算，却报告实际支出 0.20 万元" in message
+
+
+def test_line_actuals_are_compared_within_tolerance(tmp_path, seed_tables):
+    # 可得电子: special spent 26 against lines 25 + 1.005 (two figures: 0.01 allowed).
+    tables = edit(
+        edit(edit(seed_tables, "projects", 3, special_actual="26"), "budget_lines", 14,
+             special_actual="25"),
+        "budget_lines", 15, special_actual="1.005",
+    )  # fmt: skip
+    assert fired(findings_for(tmp_path / "a", tables), "R22").empty
+    off = edit(tables, "budget_lines", 15, special_actual="1.011")
+    found = fired(findings_for(tmp_path / "b", off), "R22")
+    assert found["column"].tolist() == ["special_actual"]
+    assert "相差 0.01 万元，超出容差 0.010 万元" in found.iloc[0]["message_zh"]
+
+
+def test_leverage_below_the_programs_minimum_names_the_shortfall_in_wan(tmp_path, seed_tables):
+    # 鸿城节能: 42 万元 of special fund at 1 : 1.5 needs 63 万元 of its own; it raised 20.
+    tables = edit(seed_tables, "programs", 0, min_leverage="1.5")
+    found = fired(findings_for(tmp_path, tables), "R23")
+    assert found["project_id"].tolist() == ["XYCX-2021-03"]
+    row = found.iloc[0]
+    assert (row["value"], row["expected"]) == (20.0, 63.0)
+    assert "撬动比 1 : 0.48 低于计划要求的 1 : 1.50" in row["message_zh"]
+    assert "差 43.00 万元" in row["message_zh"]
+    assert "43.00 万元 short" in row["message_en"]
+
+
+def test_indicator_weights_must_add_up_to_90(tmp_path, seed_tables):
+    found = fired(findings_for(tmp_path, CASES["R24"][0](seed_tables)), "R24").iloc[0]
+    assert "绩效指标分值合计 80，应为 90（另有预算执行率 10 分，共 100 分）" in found["message_zh"]
+
+
+@pytest.mark.parametrize(
+    ("change", "column", "words"),
+    [
+        ({"level2": "数字指标"}, "level2", "二级指标“数字指标”不在指标体系中"),
+        ({"level2": "社会效益指标"}, "level2", "二级指标“社会效益指标”不属于一级指标“产出指标”"),
+        ({"direction": "越多越好"}, "direction", "指标方向“越多越好”无法识别"),
+        ({"target": "2", "direction": ""}, "direction", "指标方向“”无法识别"),
+        ({"direction": "<="}, "direction", "年度指标值“≥2”与指标方向“<=”不一致"),
+    ],
+)
+def test_unknown_or_crossed_indicator_terms(tmp_path, seed_tables, change, column, words):
+    found = fired(findings_for(tmp_path, with_indicators(seed_tables, (0, change))), "R25")
+    assert found["column"].tolist() == [column]
+    assert words in found.iloc[0]["message_zh"]
+
+
+def test_levels_and_directions_in_english_or_signs_are_known(tmp_path, seed_tables):
+    tables = with_indicators(
+        seed_tables, (0, {"level1": "Output", "level2": "数量", "direction": "≥"})
+    )
+    assert fired(findings_for(tmp_path, tables), "R25").empty
+
+
+def test_a_printed_score_agrees_within_its_last_digit(tmp_path, seed_tables):
+    # 新增产值 120 of ≥100: 30 points. Printed "30" agrees; "29.9" does not (30 ± 0.05).
+    agrees = with_indicators(seed_tables, (1, {"score": "30"}))
+    assert fired(findings_for(tmp_path / "a", agrees), "R28").empty
+    off = with_indicators(seed_tables, (1, {"score": "29.9"}))
+    found = fired(findings_for(tmp_path / "b", off), "R28").iloc[0]
+    assert "给出的得分 29.9，与按评分规则计算的 30 不符" in found["message_zh"]
+
+
+def test_a_qualitative_indicator_without_its_score_is_not_scored(tmp_path, seed_tables):
+    tables = with_indicators(seed_tables, (2, {"score": ""}))
+    found = fired(findings_for(tmp_path, tables), "R27").iloc[0]
+    assert "缺少评价人给出的得分，无法评分，项目总分暂缺" in found["message_zh"]

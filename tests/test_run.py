@@ -94,7 +94,7 @@ def test_template_has_a_documented_parameters_cell(path):
     tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(tagged) == 1
     parameters = papermill.inspect_notebook(str(path))
-    assert {"data", "lang", "program", "year", "output_dir"} <= set(parameters)
+    assert {"data", "lang", "program", "year", "region", "output_dir"} <= set(parameters)
     # A template keeps only the parameters it uses.
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code" and c is not tagged[0])
     for name in parameters:

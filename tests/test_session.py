@@ -216,6 +216,6 @@ def test_in_a_real_kernel_a_plain_chart_displays_after_library_charts(tmp_path):
 
 def test_tables_print_no_figure_as_an_empty_cell(a):
     table = a.table("projects")
-    execution = table["预算执行率"]
+    execution = table["自筹执行率"]  # self_raised_execution_rate, once execution_rate
     assert math.isnan(execution.iloc[0]) and execution.iloc[2] == pytest.approx(1.1)
     assert "110.0%" in repr(table)

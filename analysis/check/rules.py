@@ -20,9 +20,11 @@ import pandas as pd
 
 from analysis.check._facts import Facts
 from analysis.check.reconcile import compare, line_counts, project_figures
-from analysis.read.keys import is_first
+from analysis.read.evaluation import parse_value
+from analysis.read.keys import id_codes, is_first
 from analysis.read.load import Dataset
-from analysis.words.formats import tolerance, wan
+from analysis.words import scoring
+from analysis.words.formats import leverage, tolerance, wan
 from analysis.words.registry import kind
 from analysis.words.vocabulary import FEN_PER_WAN, TOLERANCE_FEN_PER_FIGURE, fen, is_corrected
 
@@ -85,10 +87,11 @@ def _taken(values: pd.Series | np.ndarray, rows: np.ndarray) -> np.ndarray:
 def _negative_amounts(ds: Dataset) -> pd.DataFrame:
     found = []
     given = {
-        "projects": ["special", "total", "self_raised", "self_raised_actual"],
-        "budget_lines": ["total", "special"],
-        "programs": ["special_total"],
-    }
+        "projects": ["special", "total", "self_raised", "self_raised_actual", "special_received",
+                     "special_actual", "self_raised_received"],
+        "budget_lines": ["total", "special", "actual", "special_actual"],
+        "programs": ["special_total", "special_initial"],
+    }  # fmt: skip
     tables = {
         "projects": ds.projects,
         "budget_lines": ds.lines,
@@ -245,7 +248,9 @@ def _programs_without_projects(ds: Dataset) -> pd.DataFrame:
 
 def _execution_over_budget(ds: Dataset) -> pd.DataFrame:
     p = ds.projects
-    over = fen(p["self_raised_actual"]) > fen(p["self_raised"])
+    # Spending against no budget at all is R21's.
+    budget = fen(p["self_raised"])
+    over = (fen(p["self_raised_actual"]) > budget) & (budget > 0)
     return _hits(
         p,
         over,
@@ -288,6 +293,279 @@ def _repeated_categories(ds: Dataset) -> pd.DataFrame:
     return _hits(
         lines, repeated, "budget_lines.csv", column="category", category=lines["category_given"]
     )
+
+
+# --- the performance self-evaluation's rules ----------------------------------------
+
+# Each figure reported against a budget: table, figure, budget, (what it is, zh / en),
+# (what was done, zh / en). A budget line's "what" is its category, named from the line.
+_REPORTED = (
+    ("projects", "special_received", "special", ("专项资金", "special fund"), ("到位", "received")),
+    ("projects", "special_actual", "special", ("专项资金", "special fund"), ("实际支出", "spent")),
+    ("projects", "self_raised_received", "self_raised", ("自筹资金", "self-raised money"),
+     ("到位", "received")),
+    ("projects", "self_raised_actual", "self_raised", ("自筹资金", "self-raised money"),
+     ("实际使用", "spent")),
+    ("budget_lines", "actual", "total", ("", ""), ("实际支出", "spent")),
+    ("budget_lines", "special_actual", "special", ("专项经费", "special part"),
+     ("实际支出", "spent")),
+)  # fmt: skip
+
+
+def _reported_hits(ds: Dataset, figures: tuple[str, ...], test) -> pd.DataFrame:
+    """Return the findings where test(figure, budget) holds, for the figures named, in 分."""
+    found = []
+    for name, figure, budget, (what_zh, what_en), (done_zh, done_en) in _REPORTED:
+        if figure not in figures:
+            continue
+        table = ds.projects if name == "projects" else ds.lines
+        if table[figure].isna().all():  # most tables report no such figure: nothing to compare
+            continue
+        value, limit = fen(table[figure]), fen(table[budget])
+        hit = test(value, limit)
+        if not hit.any():
+            continue
+        if name == "budget_lines":
+            category = table["category_given"].astype("object").fillna("")
+            figure_zh = (category + what_zh).to_numpy()
+            figure_en = (category + (" " + what_en if what_en else "")).to_numpy()
+        else:
+            figure_zh, figure_en = what_zh, what_en
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rate = value / limit
+        found.append(
+            _hits(
+                table,
+                hit,
+                f"{name}.csv",
+                column=figure,
+                value=table[figure],
+                expected=table[budget],
+                rate=rate,
+                figure_zh=figure_zh,
+                figure_en=figure_en,
+                done_zh=done_zh,
+                done_en=done_en,
+            )
+        )
+    return pd.concat(found, ignore_index=True) if found else _hits(ds.projects, [], "projects.csv")
+
+
+def _received_over_budget(ds: Dataset) -> pd.DataFrame:
+    return _reported_hits(
+        ds, ("special_received", "self_raised_received"), lambda v, b: (v > b) & (b > 0)
+    )
+
+
+def _actual_over_budget(ds: Dataset) -> pd.DataFrame:
+    # The self-raised money spent is R15's.
+    return _reported_hits(
+        ds, ("special_actual", "actual", "special_actual"), lambda v, b: (v > b) & (b > 0)
+    )
+
+
+def _actual_without_budget(ds: Dataset) -> pd.DataFrame:
+    every = tuple(entry[1] for entry in _REPORTED)
+    # A budget of 0; one that is unknown is R08's (neither total nor self-raised given).
+    return _reported_hits(ds, every, lambda v, b: (v != 0) & ~np.isnan(v) & (b == 0))
+
+
+def _line_actuals_disagree(ds: Dataset) -> pd.DataFrame:
+    if ds.lines["actual"].isna().all() and ds.lines["special_actual"].isna().all():
+        return _hits(ds.projects, [], "projects.csv × budget_lines.csv")
+    facts = Facts.of(ds)
+    # Facts.first_projects keeps only the columns the other rules read.
+    p = facts.projects.iloc[facts.first_rows]
+    codes = facts.line_codes
+    size = max(codes.max(initial=-1), facts.project_codes.max(initial=-1)) + 1
+    found = []
+    whole = fen(p["special_actual"]) + fen(p["self_raised_actual"])
+    for column, declared in (("actual", whole), ("special_actual", fen(p["special_actual"]))):
+        lines = fen(ds.lines[column])
+        given = ~np.isnan(lines)
+        summed = np.bincount(codes, np.where(given, lines, 0.0), minlength=size)[: len(p)]
+        n = np.bincount(codes, given, minlength=size)[: len(p)]
+        difference, within, ok = compare(declared, summed, n)
+        off = (n > 0) & ~np.isnan(declared) & ~ok
+        found.append(
+            _hits(
+                p,
+                off,
+                "projects.csv × budget_lines.csv",
+                column=column,
+                value=summed / FEN_PER_WAN,
+                expected=declared / FEN_PER_WAN,
+                difference=difference / FEN_PER_WAN,
+                tolerance=within / FEN_PER_WAN,
+                figure_zh="实际支出" if column == "actual" else "专项经费实际支出",
+                figure_en="spending" if column == "actual" else "special-fund spending",
+            )
+        )
+    return pd.concat(found, ignore_index=True)
+
+
+def _leverage_below_minimum(ds: Dataset) -> pd.DataFrame:
+    p = ds.projects
+    required = ds.programs.drop_duplicates(["program", "year"])
+    if required["min_leverage"].isna().all():
+        return _hits(p, [], "projects.csv × programs.csv")
+    # One lookup per program and year (a few dozen), spread to their projects by number.
+    group, first = Facts.of(ds).program_years
+    minimums = dict(
+        zip(zip(required["program"], required["year"], strict=True), required["min_leverage"],
+            strict=True)
+    )  # fmt: skip
+    keys = zip(p["program"].iloc[first], p["year"].iloc[first], strict=True)
+    minimum = np.array([minimums.get(key, np.nan) for key in keys], dtype=np.float64)[group]
+    special, raised = fen(p["special"]), fen(p["self_raised"])
+    needed = np.rint(minimum * special)
+    short = needed - raised > 0  # NaN (no minimum, no figure) is never short
+    ratio = np.where(special > 0, raised / np.where(special > 0, special, 1), np.nan)
+    return _hits(
+        p, short, "projects.csv × programs.csv", column="self_raised", value=p["self_raised"],
+        expected=needed / FEN_PER_WAN, difference=(needed - raised) / FEN_PER_WAN,
+        leverage_text=pd.array([leverage(v) for v in ratio], dtype="str"),
+        minimum_text=pd.array([leverage(v) for v in minimum], dtype="str"),
+    )  # fmt: skip
+
+
+def _points(values) -> pd.arrays.StringArray:
+    """Return points as a message shows them: 92.5, 90, 12.25."""
+    return pd.array([format(round(float(v), 2), "g") for v in values], dtype="str")
+
+
+def _weights_off(ds: Dataset) -> pd.DataFrame:
+    ind = ds.indicators
+    if ind.empty:
+        return _hits(ind, [], "indicators.csv")
+    summed = ind.groupby("project_id", sort=False)["weight"].sum()
+    first = ~ind["project_id"].duplicated().to_numpy()
+    total = ind["project_id"].map(summed).to_numpy(dtype=np.float64)
+    off = first & (np.abs(total - scoring.INDICATOR_POINTS) > 0.005)
+    return _hits(ind, off, "indicators.csv", column="weight", points=_points(total))
+
+
+def _unknown_terms(ds: Dataset) -> pd.DataFrame:
+    ind = ds.indicators
+    if ind.empty:
+        return _hits(ind, [], "indicators.csv")
+    level1, level2 = ind["level1"].fillna(""), ind["level2"].fillna("")
+    known1 = level1.isin([level.code for level in scoring.INDICATOR_LEVELS]).to_numpy()
+    known2 = level2.isin([level.code for level in scoring.LEVEL2]).to_numpy()
+    parent = level2.map(scoring.LEVEL2_PARENT)
+    astray = known1 & known2 & (parent != level1).to_numpy()
+    direction = ind["direction"].fillna("")
+    known_direction = direction.isin(scoring.DIRECTION_CODES).to_numpy()
+    sign, stated = ind["target_sign"].fillna(""), ind["direction_given"].notna()
+    crossed = (
+        known_direction & stated.to_numpy() & sign.ne("").to_numpy()
+        & sign.ne(direction).to_numpy()
+    )  # fmt: skip
+    names1 = "、".join(level.zh for level in scoring.INDICATOR_LEVELS)
+    names1_en = ", ".join(level.en for level in scoring.INDICATOR_LEVELS)
+    directions = ", ".join(scoring.DIRECTION_CODES)
+    problems = [
+        (~known1, "level1", lambda r: (f"一级指标“{r.level1_given or ''}”不是{names1}之一",
+                                        f"level 1 '{r.level1_given or ''}' is not one of "
+                                        f"{names1_en}")),
+        (~known2, "level2", lambda r: (f"二级指标“{r.level2_given or ''}”不在指标体系中",
+                                        f"level 2 '{r.level2_given or ''}' is not a level-2 "
+                                        "indicator of the scoring table")),
+        (astray, "level2", lambda r: (f"二级指标“{r.level2_given}”不属于一级指标“{r.level1_given}”",
+                                       f"level 2 '{r.level2_given}' does not belong to level 1 "
+                                       f"'{r.level1_given}'")),
+        (~known_direction, "direction", lambda r: (
+            f"指标方向“{r.direction or ''}”无法识别"
+            f"（应为 {directions}，或在年度指标值前写 ≥、≤、=）",
+            f"direction '{r.direction or ''}' is unknown (one of {directions}, or a sign such as "
+            "≥ before the target)")),
+        (crossed, "direction", lambda r: (
+            f"年度指标值“{r.target_text}”与指标方向“{r.direction}”不一致",
+            f"the target '{r.target_text}' contradicts the direction '{r.direction}'")),
+    ]  # fmt: skip
+    found = []
+    for mask, column, words in problems:
+        if not mask.any():
+            continue
+        texts = [words(row) for row in ind[mask].itertuples(index=False)]
+        found.append(
+            _hits(
+                ind,
+                mask,
+                "indicators.csv",
+                column=column,
+                indicator=ind["name"],
+                problem_zh=pd.array([t[0] for t in texts], dtype="str"),
+                problem_en=pd.array([t[1] for t in texts], dtype="str"),
+            )
+        )
+    return pd.concat(found, ignore_index=True) if found else _hits(ind, [], "indicators.csv")
+
+
+def _given_score_above_weight(ds: Dataset) -> pd.DataFrame:
+    ind = ds.indicators
+    above = ind["direction"].eq("qualitative").to_numpy() & (
+        ind["score"].to_numpy(dtype=np.float64) > ind["weight"].to_numpy(dtype=np.float64)
+    )
+    return _hits(
+        ind, above, "indicators.csv", column="score", indicator=ind["name"],
+        points=_points(ind["score"].fillna(0)), weight_points=_points(ind["weight"].fillna(0)),
+    )  # fmt: skip
+
+
+_FIGURES = {"target": ("年度指标值", "target"), "actual": ("实际完成值", "actual"),
+            "score": ("评价人给出的得分", "the evaluator's score")}  # fmt: skip
+
+
+def _indicators_not_scored(ds: Dataset) -> pd.DataFrame:
+    ind = ds.indicators
+    missing = {
+        "target": ind["target"].isna().to_numpy(),
+        "actual": ind["actual"].isna().to_numpy(),
+        "score": ind["score"].isna().to_numpy(),
+    }
+    lacking_zh = np.full(len(ind), "", dtype=object)
+    lacking_en = np.full(len(ind), "", dtype=object)
+    for d in scoring.DIRECTIONS:
+        rows = ind["direction"].eq(d.code).to_numpy()
+        for figure in d.needs:
+            gap = rows & missing[figure]
+            zh, en = _FIGURES[figure]
+            lacking_zh[gap] = lacking_zh[gap] + np.where(lacking_zh[gap] == "", "", "、") + zh
+            lacking_en[gap] = lacking_en[gap] + np.where(lacking_en[gap] == "", "", " and ") + en
+    lacking = lacking_zh != ""
+    return _hits(
+        ind, lacking, "indicators.csv", column="actual", indicator=ind["name"],
+        lacking_zh=pd.array(lacking_zh, dtype="str"), lacking_en=pd.array(lacking_en, dtype="str"),
+    )  # fmt: skip
+
+
+def _given_scores_disagree(ds: Dataset) -> pd.DataFrame:
+    ind = ds.indicators
+    computed = scoring.indicator_scores(
+        ind["direction"].to_numpy(dtype=object), ind["target"], ind["actual"], ind["weight"],
+        ind["score"], ind["tolerance"],
+    )  # fmt: skip
+    given = ind["score"].to_numpy(dtype=np.float64)
+    # A printed score is as exact as its last digit: 13.3 stands for 13.25 to 13.35.
+    printed = np.array([parse_value(t)[3] for t in ind["score_text"]], dtype=np.float64)
+    within = np.fmax(np.nan_to_num(printed, nan=0.005), 0.005)
+    quantitative = ind["direction"].isin([">=", "<=", "="]).to_numpy()
+    off = quantitative & (np.abs(given - computed) > within + 1e-9)
+    return _hits(
+        ind, off, "indicators.csv", column="score", indicator=ind["name"],
+        points=_points(np.nan_to_num(given)), computed=_points(np.nan_to_num(computed)),
+    )  # fmt: skip
+
+
+def _indicators_of_unknown_projects(ds: Dataset) -> pd.DataFrame:
+    ind = ds.indicators
+    if ind.empty:
+        return _hits(ind, [], "indicators.csv")
+    # Integer codes, as for budget lines: an id no project has gets a code past theirs.
+    known, theirs = id_codes(ds.projects["project_id"], ind["project_id"])
+    unknown = theirs > known.max(initial=-1)
+    return _hits(ind, unknown, "indicators.csv", column="project_id", indicator=ind["name"])
 
 
 # --- the table -----------------------------------------------------------------------
@@ -374,6 +652,61 @@ RULES: tuple[Rule, ...] = (
          _WHO_ZH + "：科目“{category}”出现多行，合计时会相加",
          _WHO_EN + ": category '{category}' appears on several lines; they are added together",
          _repeated_categories),
+    # performance self-evaluation (绩效自评)
+    Rule("R19", "received_above_budget", WARNING, ("projects.csv",),
+         _WHO_ZH + "：{figure_zh}到位 {value}，超过预算 {expected}（{rate}）",
+         _WHO_EN + ": {figure_en} received {value} is above its {expected} budget ({rate})",
+         _received_over_budget),
+    Rule("R20", "actual_above_budget", WARNING, ("projects.csv", "budget_lines.csv"),
+         _WHO_ZH + "：{figure_zh}实际支出 {value}，超过预算 {expected}（{rate}）",
+         _WHO_EN + ": {figure_en} spent {value} is above its {expected} budget ({rate})",
+         _actual_over_budget),
+    Rule("R21", "actual_without_budget", WARNING, ("projects.csv", "budget_lines.csv"),
+         _WHO_ZH + "：{figure_zh}没有预算，却报告{done_zh} {value}，无法计算到位率或执行率",
+         _WHO_EN + ": {figure_en} has no budget but {done_en} {value}; it has no rate",
+         _actual_without_budget),
+    Rule("R22", "line_actuals_mismatch", ERROR, ("projects.csv", "budget_lines.csv"),
+         _WHO_ZH + "：各科目{figure_zh}合计 {value}，与项目{figure_zh} {expected} 不符" + _OFF_ZH,
+         _WHO_EN + ": the lines' {figure_en} adds up to {value} but the project reports "
+         "{expected}" + _OFF_EN,
+         _line_actuals_disagree),
+    Rule("R23", "leverage_below_minimum", WARNING, ("projects.csv", "programs.csv"),
+         _WHO_ZH + "：撬动比 {leverage_text} 低于计划要求的 {minimum_text}：自筹资金 {value}，"
+         "按要求应不少于 {expected}，差 {difference}",
+         _WHO_EN + ": leverage {leverage_text} is below the program's minimum {minimum_text}: "
+         "self-raised {value} where at least {expected} is required, {difference} short",
+         _leverage_below_minimum),
+    Rule("R24", "indicator_weights_off", ERROR, ("indicators.csv",),
+         _WHO_ZH + f"：绩效指标分值合计 {{points}}，应为 {scoring.INDICATOR_POINTS:g}"
+         f"（另有预算执行率 {scoring.EXECUTION.points:g} 分，共 {scoring.TOTAL_POINTS:g} 分）",
+         _WHO_EN + f": the indicators' weights add up to {{points}}, not "
+         f"{scoring.INDICATOR_POINTS:g} (with the {scoring.EXECUTION.points:g} points of budget "
+         f"execution, {scoring.TOTAL_POINTS:g})",
+         _weights_off),
+    Rule("R25", "unknown_indicator_term", ERROR, ("indicators.csv",),
+         _WHO_ZH + "：绩效指标“{indicator}”的{problem_zh}",
+         _WHO_EN + ": indicator '{indicator}': {problem_en}",
+         _unknown_terms),
+    Rule("R26", "qualitative_score_above_weight", ERROR, ("indicators.csv",),
+         _WHO_ZH + "：定性指标“{indicator}”的得分 {points} 超过其分值 {weight_points}，按分值计",
+         _WHO_EN + ": qualitative indicator '{indicator}' scores {points}, above its weight "
+         "{weight_points}; it counts as the weight",
+         _given_score_above_weight),
+    Rule("R27", "indicator_not_scored", WARNING, ("indicators.csv",),
+         _WHO_ZH + "：绩效指标“{indicator}”缺少{lacking_zh}，无法评分，项目总分暂缺",
+         _WHO_EN + ": indicator '{indicator}' has no {lacking_en}, so it cannot be scored and the "
+         "project has no total score",
+         _indicators_not_scored),
+    Rule("R28", "indicator_score_disagrees", WARNING, ("indicators.csv",),
+         _WHO_ZH + "：绩效指标“{indicator}”给出的得分 {points}，与按评分规则计算的 {computed} 不符",
+         _WHO_EN + ": indicator '{indicator}' is given {points} points, but its scoring rule "
+         "gives {computed}",
+         _given_scores_disagree),
+    Rule("R29", "indicator_of_unknown_project", ERROR, ("indicators.csv", "projects.csv"),
+         "绩效指标“{indicator}”所属项目 {project_id} 不在项目表中",
+         "indicator '{indicator}' belongs to project {project_id}, which is not in the projects"
+         " table",
+         _indicators_of_unknown_projects),
 )  # fmt: skip
 
 

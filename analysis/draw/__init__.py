@@ -24,19 +24,31 @@ from analysis.draw.bars import (
     program_structure,
 )
 from analysis.draw.distributions import spread
+from analysis.draw.evaluation import (
+    arrival_execution,
+    category_variance,
+    grades,
+    leverage_minimum,
+    scores,
+)
 from analysis.draw.flow import funding_flow
 from analysis.draw.heatmap import structure_heatmap
 from analysis.draw.save import save
 from analysis.draw.trends import trend_panels, year_structure, years_bars
 
 __all__ = [
+    "arrival_execution",
     "budget_structure",
+    "category_variance",
     "execution",
     "funding_flow",
     "funding_split",
+    "grades",
     "leverage_bars",
+    "leverage_minimum",
     "program_structure",
     "save",
+    "scores",
     "spread",
     "structure_heatmap",
     "trend_panels",

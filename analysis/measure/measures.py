@@ -8,15 +8,20 @@ Ratio columns (at every level):
     special_share = special / total; self_raised_share = self_raised / total;
     leverage (撬动比, 1 : x) = self_raised / special; multiplier (放大倍数) = total / special;
     execution_rate (预算执行率) = self_raised_actual / self_raised budget, over the projects
-    that report an actual figure.
+    that report an actual figure (an alias of self_raised_execution_rate, kept for one
+    release).
 These are accounting ratios: they do not show that the subsidy caused the company spending.
+
+The performance self-evaluation's measures (arrival and execution per source, budget against
+actual per category, the 自评 score) are worked out by analysis.measure.evaluation and
+added here: its columns follow the ones above in each table.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -26,6 +31,8 @@ import pyarrow.compute as pc
 
 from analysis._parallel import together
 from analysis.check._facts import Facts
+from analysis.measure import evaluation
+from analysis.measure.sums import _fen_sums, exact_sum, ratio
 from analysis.read.keys import numbered, one_piece, spread
 from analysis.read.load import Dataset
 from analysis.words.formats import years_text
@@ -50,6 +57,15 @@ class Measures:
     years: one row per year over all programs.
     organizations, regions: one row per organization (or region, "" where not given),
         with the years and programs it appears in (worked out when first asked for).
+    indicators: one row per performance indicator with its score (evaluation.INDICATOR_COLUMNS).
+    variance: budget against actual per project × category, over the lines that report an
+        actual (evaluation.variance); by_category_variance: the same per program × year ×
+        category.
+
+    projects also hold special_received, special_actual, self_raised_received, the four
+    rates (evaluation.RATES) and the score (evaluation.SCORE_COLUMNS); programs and years
+    each rate's sums over the projects that report it and their count (n_special_actual,
+    …), n_scored, and (programs) special_initial and min_leverage as declared.
     """
 
     projects: pd.DataFrame
@@ -59,6 +75,19 @@ class Measures:
     by_group: pd.DataFrame
     programs: pd.DataFrame
     years: pd.DataFrame
+    indicators: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=evaluation.INDICATOR_COLUMNS)
+    )
+    variance: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(
+            columns=[*evaluation.PROJECT_CATEGORY_KEYS, *evaluation.variance_columns()]
+        )
+    )
+    by_category_variance: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(
+            columns=[*evaluation.PROGRAM_CATEGORY_KEYS, *evaluation.variance_columns()]
+        )
+    )
 
     @cached_property
     def organizations(self) -> pd.DataFrame:
@@ -71,19 +100,6 @@ class Measures:
         return rolled_up(self.projects, "region")
 
 
-def ratio(numerator: pd.Series | np.ndarray, denominator: pd.Series | np.ndarray) -> np.ndarray:
-    """Return numerator / denominator, NaN where the denominator is zero or missing."""
-    num = np.asarray(numerator, dtype=np.float64)
-    den = np.asarray(denominator, dtype=np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.divide(num, den)  # NaN already where either is missing
-    if np.ndim(out):
-        out[np.broadcast_to(den == 0, out.shape)] = np.nan
-    elif den == 0:
-        out = np.float64(np.nan)
-    return out
-
-
 def with_ratios(table: pd.DataFrame) -> pd.DataFrame:
     """Return the table with the funding ratios computed from its special/self_raised/total."""
     return table.assign(
@@ -94,34 +110,6 @@ def with_ratios(table: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def exact_sum(table: pd.DataFrame, keys: list[str], columns: list[str]) -> pd.DataFrame:
-    """Return the columns summed per key in whole 分, back in 万元 (NaN where all are missing).
-
-    Keys come in order of first appearance, a missing key counting as a value, as
-    groupby(sort=False, dropna=False) gives them.
-    """
-    codes = [pd.factorize(table[key], use_na_sentinel=False)[0] for key in keys]
-    group, first = numbered(*codes)
-    sums = _fen_sums({column: fen(table[column]) for column in columns}, group, len(first))
-    keyed = table[keys].iloc[first].reset_index(drop=True)
-    return keyed.assign(**{column: fen_sums / FEN_PER_WAN for column, fen_sums in sums.items()})
-
-
-def _fen_sums(amounts: dict[str, np.ndarray], group: np.ndarray, n: int) -> dict:
-    """Return each array of 分 summed per group, in 分 (NaN where all are missing)."""
-    sums = {}
-    for column, values in amounts.items():
-        present = ~np.isnan(values)
-        # Whole 分 in float64 add up exactly (below 2**53 分) in any order.
-        if present.all():  # every group has a row, so every sum has a figure
-            sums[column] = np.bincount(group, values, minlength=n)
-            continue
-        summed = np.bincount(group, np.where(present, values, 0.0), minlength=n)
-        counted = np.bincount(group, present, minlength=n)
-        sums[column] = np.where(counted > 0, summed, np.nan)
-    return sums
-
-
 def measure(ds: Dataset) -> Measures:
     """Return every measure of the data set.
 
@@ -129,6 +117,8 @@ def measure(ds: Dataset) -> Measures:
     """
     ds = Facts.of(ds)
     projects = _projects(ds)
+    indicators = evaluation.indicator_scores(ds.indicators, projects)
+    projects = evaluation.scored(projects, indicators)
     parts, totals, years = together(
         lambda: _categories(ds, projects),
         lambda: _programs(ds, projects),
@@ -152,7 +142,20 @@ def measure(ds: Dataset) -> Measures:
         by_group=by_group,
         programs=totals,
         years=years,
+        indicators=indicators,
+        **_variances(ds, projects),
     )
+
+
+def _variances(ds: Facts, projects: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Return budget against actual per project × category and per program × category."""
+    lines = evaluation.reported_lines(ds, projects)
+    return {
+        "variance": evaluation.variance(lines, evaluation.PROJECT_CATEGORY_KEYS, ds.categories),
+        "by_category_variance": evaluation.variance(
+            lines, evaluation.PROGRAM_CATEGORY_KEYS, ds.categories
+        ),
+    }
 
 
 def _projects(ds: Facts) -> pd.DataFrame:
@@ -172,9 +175,14 @@ def _projects(ds: Facts) -> pd.DataFrame:
             ]
         ]
     )
+    rates = evaluation.project_rates(p)
     return table.assign(
-        execution_rate=ratio(p["self_raised_actual"], p["self_raised"]),
+        execution_rate=rates["self_raised_execution_rate"].to_numpy(),
         n_lines=n_lines.astype("int64"),
+        special_received=p["special_received"],
+        special_actual=p["special_actual"],
+        self_raised_received=p["self_raised_received"],
+        **{name: values.to_numpy() for name, values in rates.items()},
     )
 
 
@@ -357,9 +365,18 @@ def _regroup(
 def _programs(ds: Dataset, projects: pd.DataFrame) -> pd.DataFrame:
     keys = ["program", "year"]
     totals = _totals(projects, keys)
-    declared = ds.programs.drop_duplicates(keys).set_index(keys)["special_total"]
+    declared = ds.programs.drop_duplicates(keys).set_index(keys)
     index = pd.MultiIndex.from_frame(totals[keys])
-    return totals.assign(declared_special=declared.reindex(index).to_numpy())
+    # declared_special keeps its place after execution_rate; the evaluation's columns follow.
+    totals.insert(
+        totals.columns.get_loc("execution_rate") + 1,
+        "declared_special",
+        declared["special_total"].reindex(index).to_numpy(),
+    )
+    return totals.assign(
+        special_initial=declared["special_initial"].reindex(index).to_numpy(),
+        min_leverage=declared["min_leverage"].reindex(index).to_numpy(),
+    )
 
 
 def _years(projects: pd.DataFrame) -> pd.DataFrame:
@@ -367,28 +384,27 @@ def _years(projects: pd.DataFrame) -> pd.DataFrame:
 
 
 def _totals(projects: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """Return per key: project count, summed amounts, ratios of sums and execution."""
-    reported = projects["self_raised_actual"].notna()
-    table = projects[keys].assign(
-        special=projects["special"],
-        self_raised=projects["self_raised"],
-        total=projects["total"],
-        self_raised_actual=projects["self_raised_actual"],
-        # Execution compares actual with budget only where an actual figure exists.
-        self_raised_budget_reported=projects["self_raised"].where(reported),
-    )
-    summed = exact_sum(table, keys, [*FUNDING, "self_raised_actual", "self_raised_budget_reported"])
+    """Return per key: project count, summed amounts, ratios of sums, execution, and the
+    evaluation's rates with how many projects report each (evaluation.rates)."""
+    summed = exact_sum(projects[[*keys, *FUNDING]], keys, list(FUNDING))
     counts = (
         projects.groupby(keys, sort=False, dropna=False).size().rename("n_projects").reset_index()
     )
     summed = summed.merge(counts, on=keys, how="left")
     summed = with_ratios(summed)
-    summed["execution_rate"] = ratio(
-        fen(summed["self_raised_actual"]), fen(summed["self_raised_budget_reported"])
+    # Execution compares actual with budget only where a project reports both.
+    rates = evaluation.rates(projects, keys)
+    scored = evaluation.grade_counts(projects, keys)
+    rates["n_scored"] = (
+        scored.groupby(keys, sort=False, dropna=False)["n_projects"].sum().to_numpy()
     )
+    summed = summed.merge(rates, on=keys, how="left")
+    summed["execution_rate"] = summed["self_raised_execution_rate"]
     ratios = ["special_share", "self_raised_share", "leverage", "multiplier"]
     execution = ["self_raised_actual", "self_raised_budget_reported", "execution_rate"]
-    return summed[[*keys, "n_projects", *FUNDING, *ratios, *execution]]
+    added = [c for r in evaluation.RATES for c in (r.figure, r.budget_reported, r.count, r.name)]
+    added = [c for c in added if c not in execution]
+    return summed[[*keys, "n_projects", *FUNDING, *ratios, *execution, *added, "n_scored"]]
 
 
 def rolled_up(projects: pd.DataFrame, key: str) -> pd.DataFrame:

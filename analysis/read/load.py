@@ -27,6 +27,7 @@ from analysis.errors import InputError
 from analysis.read.bounds import os_error
 from analysis.read.columns import SPECS, checked_columns
 from analysis.read.csvfile import read_csv_text, read_typed
+from analysis.read.evaluation import empty_indicators, indicators_table, min_leverage_column
 from analysis.read.keys import first_rows, id_codes, spread
 from analysis.read.values import (
     category_codes,
@@ -51,13 +52,22 @@ class Dataset:
     """The loaded tables, amounts in 万元, categories as codes.
 
     projects: one row per project: project_id, year, program, organization, region
-        ("" where not given), title, special, self_raised, total, self_raised_actual, unit
-        (as given), derived (which figures were computed from the others), source_row.
+        ("" where not given), title,
+        special, self_raised, total, self_raised_actual, unit (as given), derived (which
+        figures were computed from the others), source_row; then special_received,
+        special_actual, self_raised_received (NaN where not reported), goal and
+        goal_result (年度总体目标: 预期目标 and 实际完成情况, text; NA where not given).
     lines: one row per budget line: project_id, category (code, or the text as given
-        when unknown), category_given, total, special, unit, note, source_row.
-    programs: declared totals: program, year, special_total, unit, source_row.
+        when unknown), category_given, total, special, unit, note, source_row; then
+        actual, special_actual (决算, NaN where not reported).
+    programs: declared totals: program, year, special_total (全年预算数), unit,
+        source_row; then special_initial (年初预算数) and min_leverage (the required
+        自筹 : 专项, 1.5 for 1 : 1.5), NaN where not declared.
     categories: the category vocabulary in force: code, name_zh, name_en, group, aliases.
     source: the folder or workbook read; files: table name -> the file it came from.
+    indicators: the performance indicators (绩效指标), one row each, with levels and
+        directions as codes and targets read as numbers (analysis.read.evaluation);
+        empty where the data has no indicators table.
     """
 
     projects: pd.DataFrame
@@ -66,6 +76,7 @@ class Dataset:
     categories: pd.DataFrame
     source: str
     files: dict[str, str] = field(default_factory=dict)
+    indicators: pd.DataFrame = field(default_factory=empty_indicators)
 
 
 def load(path: str | Path | None = None) -> Dataset:
@@ -92,7 +103,8 @@ def _load(source: Path, typed: bool) -> Dataset:
     lines = _lines(raw["budget_lines"], files["budget_lines"], categories)
     projects = _projects(raw["projects"], files["projects"], lines)
     programs = _programs(raw.get("programs"), files.get("programs"))
-    return Dataset(projects, lines, programs, categories, str(source), files)
+    indicators = indicators_table(raw.get("indicators"), files.get("indicators"))
+    return Dataset(projects, lines, programs, categories, str(source), files, indicators)
 
 
 # --- reading files -------------------------------------------------------------------
@@ -182,12 +194,14 @@ def _lines(raw: pd.DataFrame, where: str, categories: pd.DataFrame) -> pd.DataFr
     for column in ("project_id", "category", "total"):
         require(raw, column, where)
     unit, factors = unit_column(raw, where)
-    given, total, special, codes, unit = together(
+    given, total, special, codes, unit, actual, special_actual = together(
         lambda: _text(raw["category"]),
         lambda: fen_column(raw, "total", factors, where),
         lambda: np.nan_to_num(fen_column(raw, "special", factors, where), nan=0.0),
         lambda: category_codes(raw["category"], categories),
         unit,
+        lambda: _optional_fen(raw, "actual", factors, where),
+        lambda: _optional_fen(raw, "special_actual", factors, where),
         rows=len(raw),
     )
     check_sums(raw, {"total": total, "special": special}, where)
@@ -201,9 +215,18 @@ def _lines(raw: pd.DataFrame, where: str, categories: pd.DataFrame) -> pd.DataFr
             "unit": unit,
             "note": raw["note"],
             "source_row": raw["source_row"].to_numpy(),
+            "actual": to_wan(actual),
+            "special_actual": to_wan(special_actual),
         },
         copy=False,  # fresh columns: consolidating them would copy each once more
     )
+
+
+def _optional_fen(raw: pd.DataFrame, column: str, factors: np.ndarray, where: str) -> np.ndarray:
+    """Return an optional amount column in 分, all NaN (and no parsing) where it is empty."""
+    if raw[column].isna().all():
+        return np.full(len(raw), np.nan)
+    return fen_column(raw, column, factors, where)
 
 
 def _text(values: pd.Series) -> pd.Series:
@@ -227,8 +250,12 @@ def _projects(raw: pd.DataFrame, where: str, lines: pd.DataFrame) -> pd.DataFram
     self_raised = fen_column(raw, "self_raised", factors, where)
     total = fen_column(raw, "total", factors, where)
     actual = fen_column(raw, "self_raised_actual", factors, where)
+    received = {
+        column: _optional_fen(raw, column, factors, where)
+        for column in ("special_received", "special_actual", "self_raised_received")
+    }
     amounts = {"special": special, "self_raised": self_raised, "total": total}
-    check_sums(raw, {**amounts, "self_raised_actual": actual}, where)
+    check_sums(raw, {**amounts, "self_raised_actual": actual, **received}, where)
 
     # Where neither total nor self-raised is given, the lines' sum is the total.
     from_lines = np.isnan(total) & np.isnan(self_raised)
@@ -258,6 +285,9 @@ def _projects(raw: pd.DataFrame, where: str, lines: pd.DataFrame) -> pd.DataFram
             "unit": unit,
             "derived": derived,
             "source_row": raw["source_row"].to_numpy(),
+            **{column: to_wan(fen) for column, fen in received.items()},
+            "goal": raw["goal"],
+            "goal_result": raw["goal_result"],
         },
         copy=False,  # fresh columns: consolidating them would copy each once more
     )
@@ -278,7 +308,8 @@ def _line_sums(ids: pd.Series, lines: pd.DataFrame) -> np.ndarray:
 
 
 def _programs(raw: pd.DataFrame | None, where: str | None) -> pd.DataFrame:
-    columns = ["program", "year", "special_total", "unit", "source_row"]
+    columns = ["program", "year", "special_total", "unit", "source_row", "special_initial",
+               "min_leverage"]  # fmt: skip
     if raw is None:
         return pd.DataFrame(
             {
@@ -287,6 +318,8 @@ def _programs(raw: pd.DataFrame | None, where: str | None) -> pd.DataFrame:
                 "special_total": pd.Series(dtype="float64"),
                 "unit": pd.Series(dtype="str"),
                 "source_row": pd.Series(dtype="int64"),
+                "special_initial": pd.Series(dtype="float64"),
+                "min_leverage": pd.Series(dtype="float64"),
             }
         )
     require(raw, "program", where)
@@ -302,6 +335,8 @@ def _programs(raw: pd.DataFrame | None, where: str | None) -> pd.DataFrame:
             "special_total": to_wan(special_total),
             "unit": unit,
             "source_row": raw["source_row"].to_numpy(),
+            "special_initial": to_wan(_optional_fen(raw, "special_initial", factors, where)),
+            "min_leverage": min_leverage_column(raw, where),
         }
     )
     return table[columns]
@@ -331,7 +366,11 @@ def select(
     own, theirs = id_codes(projects["project_id"], ds.lines["project_id"])
     lines = ds.lines[theirs < len(first_rows(own))].reset_index(drop=True)  # isin, faster
     programs = ds.programs[declared].reset_index(drop=True)
-    return Dataset(projects, lines, programs, ds.categories, ds.source, ds.files)
+    indicators = ds.indicators[ds.indicators["project_id"].isin(projects["project_id"])]
+    return Dataset(
+        projects, lines, programs, ds.categories, ds.source, ds.files,
+        indicators.reset_index(drop=True),
+    )  # fmt: skip
 
 
 def _nothing_matches(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from analysis.config import safe_name
 from analysis.errors import InputError
 
-PROGRAM_NOTEBOOKS = ("overview", "categories", "leverage", "trends", "data_quality")
+PROGRAM_NOTEBOOKS = ("overview", "categories", "leverage", "trends", "data_quality", "evaluation")
 PROJECT_NOTEBOOK = "project"
 
 DEFAULT_PROJECT_NOTEBOOKS = 20

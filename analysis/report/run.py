@@ -66,7 +66,9 @@ def run(
         jobs_planned = plan(a.data, given, lang, project_notebooks)
         sliced = Slices.plan(a, by, given)  # a --by the data cannot be sliced by stops here
         check = folder.signals.check
-        prepare = functools.partial(_prepare, a, folder.build, given, stream, check)
+        prepare = functools.partial(
+            _prepare, a, folder.build, given, project_notebooks, stream, check
+        )
         with Progress(len(jobs_planned) + sliced.size, stream) as progress:
             outcomes, (findings, tables) = execute_all(
                 jobs_planned, folder.build, workers, progress, prepare, check
@@ -80,12 +82,16 @@ def run(
     return record
 
 
-def _prepare(a, build: Path, data: str, stream, check) -> tuple[dict, list[Path]]:
+def _prepare(
+    a, build: Path, data: str, project_notebooks: int | None, stream, check
+) -> tuple[dict, list[Path]]:
     """Check and measure the data (an Analysis), leave it for the notebooks, write the
     tables; return the findings' counts and the tables written. Runs while the first
     kernels start; `check` raises between steps if the run was interrupted."""
     from analysis._cache import fingerprint, write_cache
     from analysis.check.rules import summary
+    from analysis.report.self_evaluation import FILE_NAMES as SELF_EVALUATION_FILES
+    from analysis.report.self_evaluation import write_self_evaluation
     from analysis.report.tables import measure_tables, write_csv, write_workbook
 
     _warn_once_about_fonts(a.lang, stream)
@@ -98,6 +104,12 @@ def _prepare(a, build: Path, data: str, stream, check) -> tuple[dict, list[Path]
     written = write_csv(tables, build / "tables")
     summary_xlsx = build / "tables" / "summary.xlsx"
     written.append(write_workbook(tables, summary_xlsx, a.lang, a.data.categories, check))
+    check()
+    # The 项目支出绩效自评表 of each program, and of the projects with a notebook.
+    evaluation_xlsx = build / "tables" / SELF_EVALUATION_FILES[a.lang]
+    written.append(
+        write_self_evaluation(measures, a.data, evaluation_xlsx, a.lang, project_notebooks)
+    )
     return summary(findings), written
 
 

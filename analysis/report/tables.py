@@ -48,6 +48,8 @@ SHEETS: dict[str, tuple[str, str]] = {
     "regions": ("地区", "Regions"),
     "reconciliation": ("核对", "Reconciliation"),
     "findings": ("数据质量", "Data quality"),
+    "indicators": ("绩效指标", "Indicators"),
+    "by_category_variance": ("科目执行", "Budget vs actual"),
 }
 
 
@@ -64,6 +66,8 @@ def measure_tables(ms: Measures, findings: pd.DataFrame, reconciliation: pd.Data
         "regions": ms.regions,
         "reconciliation": reconciliation,
         "findings": findings,
+        "indicators": ms.indicators,
+        "by_category_variance": ms.by_category_variance,
     }
 
 
@@ -302,12 +306,17 @@ def text_cell(sheet, text: str) -> WriteOnlyCell:
     a workbook cannot hold (a control character such as \\x07) is shown as U+FFFD �, and
     text beyond what Excel shows in a cell ends in "…" at that length.
     """
-    text = _NOT_XML.sub("\ufffd", text)
-    if len(text) > EXCEL_CELL_CHARACTERS // 2:
-        text = _within_excel(text)
-    cell = WriteOnlyCell(sheet, value=text)
+    cell = WriteOnlyCell(sheet, value=as_typed(text))
     cell.data_type = "s"
     return cell
+
+
+def as_typed(text: str) -> str:
+    """Return text a workbook can hold, shown as typed: a character it cannot hold (a
+    control character such as \\x07) as U+FFFD �, and text beyond what Excel shows in a
+    cell ending in "…" at that length."""
+    text = _NOT_XML.sub("\ufffd", text)
+    return _within_excel(text) if len(text) > EXCEL_CELL_CHARACTERS // 2 else text
 
 
 def _within_excel(text: str) -> str:

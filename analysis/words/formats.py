@@ -17,13 +17,20 @@ from analysis.words.registry import COLUMNS, PYTHON_FORMATS, kind
 
 _CATEGORY = ["category", "group", "total", "special", "self_raised", "category_share",
              "special_coverage", "special_split"]  # fmt: skip
+# A rate above project level is followed by its count of reporting projects: people read
+# the two in one cell, 87.9%（4/5 个项目报告）, a workbook has them side by side.
+_RATES = ["special_arrival_rate", "n_special_received", "special_execution_rate",
+          "n_special_actual", "self_raised_arrival_rate", "n_self_raised_received",
+          "self_raised_execution_rate", "n_self_raised_actual"]  # fmt: skip
 _TOTALS = ["n_projects", "special", "self_raised", "total", "special_share", "self_raised_share",
-           "leverage", "multiplier", "self_raised_actual", "execution_rate"]  # fmt: skip
+           "leverage", "multiplier", *_RATES]  # fmt: skip
 
 # For each table of Measures, the columns a person reads (CLI tables, notebooks, Excel).
 PEOPLE_COLUMNS: dict[str, list[str]] = {
     "projects": ["project_id", "organization", "special", "self_raised", "total", "special_share",
-                 "self_raised_share", "leverage", "multiplier", "execution_rate"],
+                 "self_raised_share", "leverage", "multiplier", "special_arrival_rate",
+                 "special_execution_rate", "self_raised_arrival_rate",
+                 "self_raised_execution_rate", "score", "grade", "score_status"],
     "categories": ["project_id", "organization", *_CATEGORY],
     "groups": ["project_id", "organization", *(c for c in _CATEGORY if c != "category")],
     "by_category": ["program", "year", *_CATEGORY],
@@ -40,6 +47,13 @@ PEOPLE_COLUMNS: dict[str, list[str]] = {
                 "special_change", "special_change_pct", "self_raised", "self_raised_change",
                 "self_raised_change_pct", "total", "total_change", "total_change_pct",
                 "leverage", "leverage_change"],
+    "indicators": ["project_id", "organization", "level1", "level2", "indicator", "target_shown",
+                   "actual_shown", "weight", "earned", "reason"],
+    "variance": ["project_id", "organization", "category", "budget", "actual", "variance",
+                 "variance_share", "special_budget", "special_actual", "special_variance"],
+    "by_category_variance": ["program", "year", "category", "budget", "actual", "variance",
+                             "variance_share", "special_budget", "special_actual",
+                             "special_variance", "special_variance_share"],
 }  # fmt: skip
 
 MISSING = "—"  # a figure nobody gave, in a table for people
@@ -118,11 +132,49 @@ def numeric(column: str) -> bool:
     return kind(column) in PYTHON_FORMATS
 
 
+def reported_notes(table: pd.DataFrame, lang: str = "zh") -> dict[str, pd.Series]:
+    """Return, for each rate of the table whose count of reporting projects and n_projects
+    it also holds, the note people read after it: （k/n 个项目报告）."""
+    notes = {}
+    for name in table.columns:
+        found = COLUMNS.get(name)
+        if found is None or found.reported is None:
+            continue
+        if found.reported not in table or "n_projects" not in table:
+            continue
+        notes[name] = pd.Series(
+            [
+                label("reported_of", lang, k=_count(k), n=_count(n))
+                for k, n in zip(table[found.reported], table["n_projects"], strict=True)
+            ],
+            index=table.index,
+        )
+    return notes
+
+
+def _count(value: object) -> str:
+    return "0" if missing(value) else f"{int(value):,}"
+
+
+def folded(table: pd.DataFrame) -> set[str]:
+    """Return the count columns that people read inside their rate's cell (reported_notes)."""
+    return {COLUMNS[name].reported for name in reported_notes(table)}
+
+
 def for_people(
-    table: pd.DataFrame, lang: str = "zh", categories: pd.DataFrame | None = None
+    table: pd.DataFrame,
+    lang: str = "zh",
+    categories: pd.DataFrame | None = None,
+    *,
+    fold: bool = False,
 ) -> pd.DataFrame:
-    """Return the table as text for people: formatted figures, named codes, headers in lang."""
+    """Return the table as text for people: formatted figures, named codes, headers in lang.
+
+    A rate with its count of reporting projects reads 87.9%（4/5 个项目报告）; fold=True
+    then leaves out the count's own column.
+    """
     out = pd.DataFrame(index=table.index)
+    notes = reported_notes(table, lang)
     for name in table.columns:
         values = table[name]
         column_kind = kind(name)
@@ -136,10 +188,15 @@ def for_people(
             given = values.astype("object").where(values.notna(), "")
             out[name] = given.where(given.ne(""), label("not_given", lang))
         elif column_kind in PYTHON_FORMATS:
-            out[name] = values.map(lambda v, k=column_kind: shown(v, k))
+            blank = MISSING if name in notes else ""
+            out[name] = values.map(lambda v, k=column_kind, b=blank: shown(v, k, b))
         else:
             out[name] = values.astype("object").where(values.notna(), "")
-    return out.set_axis([column_header(c, lang) for c in table.columns], axis=1)
+        if name in notes:
+            out[name] = out[name] + notes[name]
+    if fold:
+        out = out.drop(columns=list(folded(table)))
+    return out.set_axis([column_header(c, lang) for c in out.columns], axis=1)
 
 
 def _word(column: str, value: object, lang: str) -> str:
@@ -179,7 +236,7 @@ def people_text(
     table: pd.DataFrame, lang: str = "zh", categories: pd.DataFrame | None = None
 ) -> str:
     """Return the table formatted for people as aligned text, with its unit line on top."""
-    people = for_people(table, lang, categories)
+    people = for_people(table, lang, categories, fold=True)
     right = {
         column_header(c, lang)
         for c in table.columns

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis.words.registry import COLUMNS
+from analysis.words.scoring import term_names
 from analysis.words.vocabulary import (
     CATEGORIES,
     GROUPS,
@@ -206,6 +207,98 @@ LABELS: dict[str, tuple[str, str]] = {
         "按专项资金取前 {top} 个项目，其余合并",
         "Top {top} projects by special fund; the rest combined",
     ),
+    # performance self-evaluation (绩效自评)
+    "reported_of": ("（{k}/{n} 个项目报告）", " ({k}/{n} projects reporting)"),
+    # the evaluation's charts (analysis.draw.evaluation)
+    "chart_arrival_execution": ("资金到位率与执行率", "Money received and spent, by source"),
+    "no_rates": (
+        "{n} 个项目未报告到位数或执行数，未列入",
+        "{n} projects report no money received or spent (not shown)",
+    ),
+    "none_with_rates": (
+        "没有项目报告资金到位数或执行数",
+        "No project reports money received or spent",
+    ),
+    "rate_axis": ("到位数或实际支出 ÷ 预算", "Received or spent ÷ budget"),
+    "full_mark_note": ("虚线为预算的 100%", "The dashed line is 100% of the budget"),
+    "others_rates_note": (
+        "按专项资金取前 {top} 个项目，其余合并：其比率为报告该数字的项目之和之比",
+        "Top {top} projects by special fund; the rest combined, their rates ratios of the "
+        "sums of the projects that report each figure",
+    ),
+    "chart_category_variance": ("分科目预算与实际支出", "Budget against actual, by category"),
+    "none_with_line_actuals": (
+        "没有预算明细报告实际支出（决算）",
+        "No budget line reports what was spent",
+    ),
+    "variance_note": (
+        "只计报告了实际支出的预算明细；括号内为偏差率（实际 − 预算）÷ 预算",
+        "Only the budget lines that report what was spent; in brackets the variance share, "
+        "(actual − budget) ÷ budget",
+    ),
+    "chart_leverage_minimum": ("撬动比与计划最低要求", "Leverage against the program's minimum"),
+    "shortfall_text": ("，差 {amount} 万元", ", {amount} 万元 short"),
+    "no_minimum": ("计划未规定最低撬动比", "The program sets no minimum leverage"),
+    "chart_scores": ("自评得分及其构成", "Self-evaluation scores and their parts"),
+    "unscored_note": ("{n} 个项目{why}，未评分", "{n} projects not scored: {why}"),
+    "none_scored": ("没有可评分的项目", "No project can be scored"),
+    "score_axis": ("得分（满分 100）", "Score (out of 100)"),
+    "bands_note": ("点线为等级界限：{bands}", "Dotted lines are the grade bands: {bands}"),
+    "chart_grades": ("自评等级分布", "Grades"),
+    "unscored_total": ("另有 {n} 个项目未评分", "{n} more projects have no score"),
+    "unscored": ("未评分", "Not scored"),
+    "no_rows": ("（无）", "(none)"),
+    # the 项目支出绩效自评表 (analysis.report.self_evaluation)
+    "form_title": ("项目支出绩效自评表", "Project expenditure performance self-evaluation"),
+    "form_summary_title": (
+        "{program}项目支出绩效自评汇总表",
+        "{program}: performance self-evaluation, summary",
+    ),
+    "form_year": ("（{year} 年度）", "({year})"),
+    "form_project_name": ("项目名称", "Project"),
+    "form_department": ("主管部门", "Supervising department"),
+    "form_organization": ("实施单位", "Implementing organization"),
+    "form_money": ("项目资金（万元）", "Funds (万元)"),
+    "form_initial": ("年初预算数", "Initial budget"),
+    "form_full_year": ("全年预算数", "Full-year budget"),
+    "form_spent": ("全年执行数", "Spent in the year"),
+    "form_points": ("分值", "Weight"),
+    "form_rate": ("执行率", "Execution rate"),
+    "form_score": ("得分", "Score"),
+    "form_annual_total": ("年度资金总额", "Total funds of the year"),
+    "form_fiscal": ("其中：本年财政拨款", "of which: this year's appropriation"),
+    "form_carried_over": ("上年结转资金", "Carried over from last year"),
+    "form_other": ("其他资金", "Other funds"),
+    "form_self_raised_note": (
+        "企业自筹资金 {budget} 万元，到位 {received}，实际使用 {spent}（执行率 {rate}），"
+        "不计入年度资金总额。",
+        "The company's own money: {budget} 万元 budgeted, {received} received, {spent} spent "
+        "(execution {rate}); not part of the total funds of the year.",
+    ),
+    "form_goal": ("年度总体目标", "Overall goal of the year"),
+    "form_goal_planned": ("预期目标", "Planned"),
+    "form_goal_achieved": ("实际完成情况", "Achieved"),
+    "form_indicators": ("绩效指标", "Performance indicators"),
+    "form_total": ("总分", "Total score"),
+    "form_grade": ("自评等级", "Grade"),
+    "form_unreported": ("未报告", "not reported"),
+    "form_program_money": ("计划资金", "The program's funds"),
+    "form_source": ("资金来源", "Source"),
+    "form_budget": ("预算数", "Budget"),
+    "form_received": ("到位数", "Received"),
+    "form_arrival": ("到位率", "Arrival rate"),
+    "form_actual": ("实际支出", "Spent"),
+    "form_execution": ("执行率", "Execution rate"),
+    "form_projects": ("各项目自评结果", "Each project's self-evaluation"),
+    "form_grades": ("等级分布", "Grades"),
+    "form_unscored": ("未评分", "Not scored"),
+    "form_sheet_summary": ("汇总", "Summary"),
+    "form_sheets_note": (
+        "本工作簿为专项资金最多的 {top} 个项目（共 {n} 个）各附一张自评表。",
+        "A form follows for each of the {top} projects with the largest special fund (of {n}).",
+    ),
+    # the codes of the 自评 vocabulary: indicator levels, directions, grades, score statuses
+    **term_names(),
 }
 
 _INDEX = {"zh": 0, "en": 1}

@@ -14,6 +14,7 @@ Kinds and how people read them:
     change_pct  a signed relative change, one decimal: +12.5%
     change_count  a signed change in a count: +3
     tolerance   a reconciliation tolerance in 万元, three decimals: 0.035
+    points      points of a 自评 score, two decimals: 9.52
     count       a whole number, thousands separated: 1,200
     integer     a whole number as it is written: a year (2021), a row number (1234)
     category    a budget category code, read as its name (设备费)
@@ -21,14 +22,20 @@ Kinds and how people read them:
     word        a code read as a label of the dictionary (error → 错误)
     text        text shown as it is
     given       text shown as it is; an empty cell reads 未填 / not given (an optional column)
+
+A rate above project level names the count of projects it is worked out over (`reported`):
+beside the table's n_projects people then read 87.9%（4/5 个项目报告） in one cell.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from analysis.words.scoring import INDICATOR_LEVELS
+
 KINDS = ("amount", "share", "leverage", "ratio", "change", "change_pct", "change_count",
-         "tolerance", "count", "integer", "category", "group", "word", "text", "given")  # fmt: skip
+         "tolerance", "count", "integer", "category", "group", "word", "text", "given",
+         "points")  # fmt: skip
 
 # How each numeric kind is written for people (Python) and in a workbook (Excel).
 PYTHON_FORMATS = {
@@ -43,6 +50,7 @@ PYTHON_FORMATS = {
     "tolerance": "{:,.3f}",
     "count": "{:,.0f}",
     "integer": "{:.0f}",
+    "points": "{:,.2f}",
 }
 EXCEL_FORMATS = {
     "amount": "#,##0.00",
@@ -55,17 +63,23 @@ EXCEL_FORMATS = {
     "tolerance": "#,##0.000",
     "count": "#,##0",
     "integer": "0",
+    "points": "0.00",
 }
 
 
 @dataclass(frozen=True)
 class Column:
-    """One column: its code name, kind (see KINDS), and its label in Chinese and English."""
+    """One column: its code name, kind (see KINDS), and its label in Chinese and English.
+
+    reported: for a rate above project level, the column counting the projects it is
+    worked out over (shown beside it as （k/n 个项目报告）).
+    """
 
     name: str
     kind: str
     zh: str
     en: str
+    reported: str | None = None
 
     def label(self, lang: str = "zh") -> str:
         """Return the column's header in lang ('zh' or 'en')."""
@@ -177,8 +191,72 @@ COLUMNS: dict[str, Column] = {
         # the nodes of a funding flow
         Column("stage", "text", "环节", "Stage"),
         Column("node", "text", "名称", "Name"),
+        # performance self-evaluation (绩效自评): money received and spent, per source
+        Column("special_received", "amount", "专项资金到位数", "Special fund received"),
+        Column("special_actual", "amount", "专项资金实际支出", "Special fund spent"),
+        Column("self_raised_received", "amount", "自筹资金到位数", "Self-raised received"),
+        Column("special_received_budget", "amount", "对应专项预算（到位）",
+               "Special budget (reporting receipt)"),
+        Column("special_actual_budget", "amount", "对应专项预算（执行）",
+               "Special budget (reporting spending)"),
+        Column("self_raised_received_budget", "amount", "对应自筹预算（到位）",
+               "Self-raised budget (reporting receipt)"),
+        Column("special_initial", "amount", "年初预算数", "Initial budget"),
+        Column("min_leverage", "leverage", "最低撬动比", "Minimum leverage"),
+        Column("special_arrival_rate", "share", "专项到位率", "Special arrival",
+               reported="n_special_received"),
+        Column("special_execution_rate", "share", "专项执行率", "Special execution",
+               reported="n_special_actual"),
+        Column("self_raised_arrival_rate", "share", "自筹到位率", "Self-raised arrival",
+               reported="n_self_raised_received"),
+        Column("self_raised_execution_rate", "share", "自筹执行率", "Self-raised execution",
+               reported="n_self_raised_actual"),
+        Column("n_special_received", "count", "报告专项到位数的项目", "Reporting special received"),
+        Column("n_special_actual", "count", "报告专项执行数的项目", "Reporting special spent"),
+        Column("n_self_raised_received", "count", "报告自筹到位数的项目",
+               "Reporting self-raised received"),
+        Column("n_self_raised_actual", "count", "报告自筹执行数的项目",
+               "Reporting self-raised spent"),
+        # budget against actual, per category (决算)
+        Column("budget", "amount", "预算数", "Budget"),
+        Column("actual", "amount", "实际支出", "Actual"),
+        Column("variance", "amount", "偏差（实际 − 预算）", "Variance (actual − budget)"),
+        Column("variance_share", "share", "偏差率", "Variance share"),
+        Column("special_budget", "amount", "专项预算数", "Special budget"),
+        Column("special_variance", "amount", "专项偏差", "Special variance"),
+        Column("special_variance_share", "share", "专项偏差率", "Special variance share"),
+        Column("n_lines_actual", "count", "报告实际数的明细行", "Lines reporting actual"),
+        Column("n_lines_special_actual", "count", "报告专项实际数的明细行",
+               "Lines reporting special actual"),
+        # the 自评 score (analysis.words.scoring)
+        Column("n_indicators", "count", "绩效指标数", "Indicators"),
+        Column("execution_score", "points", "预算执行率得分", "Execution score"),
+        *(Column(f"{level.code}_score", "points", f"{level.zh}得分", f"{level.en} score")
+          for level in INDICATOR_LEVELS),
+        Column("indicator_score", "points", "绩效指标得分", "Indicator score"),
+        Column("score", "points", "总分", "Score"),
+        Column("grade", "word", "等级", "Grade"),
+        Column("score_status", "word", "评分情况", "Scoring"),
+        Column("n_scored", "count", "已评分项目", "Projects scored"),
+        Column("n_unscored", "count", "未评分项目", "Projects not scored"),
+        Column("level1", "word", "一级指标", "Level 1"),
+        Column("level2", "word", "二级指标", "Level 2"),
+        Column("indicator", "text", "三级指标", "Indicator"),
+        Column("direction", "word", "指标方向", "Direction"),
+        Column("target_shown", "text", "年度指标值", "Target"),
+        Column("actual_shown", "text", "实际完成值", "Actual"),
+        Column("target_value", "ratio", "年度指标值（数值）", "Target (number)"),
+        Column("actual_value", "ratio", "实际完成值（数值）", "Actual (number)"),
+        Column("weight", "points", "分值", "Weight"),
+        Column("earned", "points", "得分", "Points earned"),
+        Column("given_score", "points", "评价人给分", "Score given"),
+        Column("reason", "text", "偏差原因分析及改进措施", "Deviation: causes and remedies"),
+        Column("not_reported", "text", "未报告的数字", "Figures not reported"),
+        Column("scoring_item", "text", "评分项目", "Item"),
+        Column("scoring_rule", "text", "评分规则", "Rule"),
+        Column("shortfall", "amount", "自筹缺口", "Self-raised shortfall"),
     )
-}
+}  # fmt: skip
 
 # The three amounts every level of the measures holds, in the order people read them.
 FUNDING = ("special", "self_raised", "total")

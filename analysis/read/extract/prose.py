@@ -50,7 +50,10 @@ FIELD_LABELS: dict[str, str] = {
     "total": r"(?:公司|企业|项目)?预算(?:总投资|投入|总额)|(?:项目|计划)?总投资|(?:项目)?总预算",
     "special": _SPECIAL,
     "self_raised": r"自筹(?:预算|资金|经费)?",
-    "self_raised_actual": r"实际(?:资金)?(?:使用|支出|投入)(?:资金|金额)?",
+    # Money spent and received: whose money it is, the sentence says (extract/execution.py).
+    "actual": r"实际(?:资金)?(?:使用|支出|投入)(?:资金|金额)?|(?:全年)?执行数"
+    r"|已(?:使用|支出)(?:资金)?",
+    "received": r"(?:已|实际)?到位(?:资金|金额)?",
     # A bare sum is the program's total in a list of projects, a project's total inside one.
     "bare_sum": r"总计|合计|共计|累计",
 }
@@ -119,10 +122,6 @@ REASONS: dict[str, tuple[str, str]] = {
     "amount": ("金额前没有可识别的科目或字段名称", "no label the parser knows precedes it"),
     "too_precise": ("金额精度超过 0.01 元", "the amount is finer than 0.01 元"),
     "no_project": ("此数字前没有提到任何项目", "no project is named before this figure"),
-    "actual_not_self_raised": (
-        "实际使用额未指明是自筹资金，而表中只有自筹资金实际使用一列",
-        "actual spending not said to be self-raised; the table holds only that",
-    ),
     "no_special": ("报告未给出该项目的专项资金", "the report gives no special fund for it"),
     "no_program_name": (
         "标题中没有计划名称，计划专项资金总额无法写入 programs.csv",
@@ -233,6 +232,7 @@ ISSUE_KINDS: dict[str, tuple[str, str, bool]] = {
     "corrected": ("已更正", "corrected", False),
     "doubtful": ("单位存疑", "doubtful unit", False),
     "absent": ("未见数字", "not in the report", False),
+    "disagree": ("前后数字不符", "figures disagree", True),
 }
 
 
@@ -275,8 +275,10 @@ def _docx_paragraphs(path: Path, data: bytes) -> list[str]:
     for block in document.iter_inner_content():
         if isinstance(block, docx.table.Table):
             for row in block.rows:
-                cells = dict.fromkeys(c.text.strip() for c in row.cells)  # merged cells repeat
-                texts.append("\t".join(c for c in cells if c))
+                # A merged cell repeats in row.cells as the same cell; two cells that only
+                # hold the same text (a 自评表's 42 42 40) are both kept.
+                cells = {id(c._tc): c.text.strip() for c in row.cells}
+                texts.append("\t".join(c for c in cells.values() if c))
         else:
             texts.append(block.text)
     return texts
@@ -569,8 +571,6 @@ class _Reader:
         elif kind == "line":
             category = self.patterns.category_names[_key(label)]
             project.lines.append(Line(category, amount, special, source, where))
-        elif kind == "self_raised_actual" and "自筹" not in text.norm[first:last]:
-            self._issue("unread", project, label, where, shown, "actual_not_self_raised", source)
         else:
             self._set(project, kind, Figure(amount, label, source, where))
 

@@ -8,13 +8,15 @@ import shutil
 import stat
 import tempfile
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from analysis.config import safe_name
 from analysis.errors import InputError
+from analysis.read.extract.execution import EvaluationReader
+from analysis.read.extract.form import INDICATOR_OUT, Form, enter_form, parse_form, split_forms
 from analysis.read.extract.ids import id_prefix
 from analysis.read.extract.prose import (
     ISSUE_KINDS,
@@ -26,7 +28,6 @@ from analysis.read.extract.prose import (
     Paragraph,
     Project,
     _key,
-    _Reader,
     _Text,
     plain_digits,
     read_report,
@@ -38,12 +39,15 @@ from analysis.words.vocabulary import (
 )
 
 PROJECT_COLUMNS = ["project_id", "year", "program", "organization", "title", "special",
-                   "self_raised", "total", "self_raised_actual", "unit", "source"]  # fmt: skip
+                   "self_raised", "total", "special_received", "special_actual",
+                   "self_raised_received", "self_raised_actual", "unit", "goal", "goal_result",
+                   "source"]  # fmt: skip
 LINE_COLUMNS = ["project_id", "category", "total", "special", "unit", "note", "source"]
 PROGRAM_COLUMNS = ["program", "year", "special_total", "unit", "source"]
 UNREAD_COLUMNS = ["kind", "project_id", "field", "where", "text", "reason", "source"]
 OUTPUT_FILES = {"projects": "projects.csv", "lines": "budget_lines.csv",
-                "programs": "programs.csv", "unread": "unread.csv"}  # fmt: skip
+                "programs": "programs.csv", "indicators": "indicators.csv",
+                "unread": "unread.csv"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,7 @@ class Extraction:
     unread: pd.DataFrame
     issues: tuple[Issue, ...]
     report: str
+    indicators: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=INDICATOR_OUT))
 
     def complete(self) -> bool:
         """Return whether every figure of the report is in the tables."""
@@ -70,9 +75,18 @@ def extract(
 ) -> Extraction:
     """Return the tables read from the report at path, with every issue met on the way."""
     paragraphs = read_report(path)
-    reader = _Reader(CATEGORIES if categories is None else categories)
-    for paragraph in paragraphs:
+    prose, form_lines = split_forms(paragraphs)
+    reader = EvaluationReader(CATEGORIES if categories is None else categories)
+    for paragraph in prose:
         reader.read(paragraph)
+    forms: list[tuple[Project, Form]] = []
+    form_issues = []
+    for lines in form_lines:
+        form = parse_form(lines)
+        project, found = enter_form(reader, form)
+        form_issues.extend(found)
+        if project is not None:
+            forms.append((project, form))
     projects = [p for p in reader.projects.values() if p.figures or p.lines]
     if not projects:
         raise InputError(
@@ -83,10 +97,11 @@ def extract(
         )
     program, year = _program_and_year(paragraphs, path)
     prefix = prefix or id_prefix(program)
-    issues = list(reader.issues)
+    issues = [*reader.issues, *form_issues]
     for n, project in enumerate(projects, 1):
         project.project_id = f"{prefix}-{year}-{n:02d}"
         issues.extend(reconcile_units(project))
+        issues.extend(reader.finish(project))
         if "special" not in project.figures:
             source = " | ".join(project.sources)
             reason = REASONS["no_special"]
@@ -98,12 +113,13 @@ def extract(
     elif not program:
         issues.append(about(total, "missing", None, "program", REASONS["no_program_name"]))
     return Extraction(
-        projects=_projects_table(projects, program, year),
+        projects=_projects_table(projects, program, year, forms),
         lines=_lines_table(projects),
         programs=_programs_table(reader, program, year),
         unread=_unread_table(issues),
         issues=tuple(issues),
         report=str(path),
+        indicators=_indicators_table(forms),
     )
 
 
@@ -128,8 +144,12 @@ def _wan(amount: Amount | None) -> str:
     return "" if amount is None else plain_digits(amount.wan)
 
 
-def _projects_table(projects: list[Project], program: str, year: int) -> pd.DataFrame:
-    amounts = ("special", "self_raised", "total", "self_raised_actual")
+def _projects_table(
+    projects: list[Project], program: str, year: int, forms: list[tuple[Project, Form]]
+) -> pd.DataFrame:
+    goals = {id(project): (form.goal, form.goal_result) for project, form in forms}
+    amounts = ("special", "self_raised", "total", "special_received", "special_actual",
+               "self_raised_received", "self_raised_actual")  # fmt: skip
     rows = [
         {
             "project_id": p.project_id,
@@ -139,11 +159,30 @@ def _projects_table(projects: list[Project], program: str, year: int) -> pd.Data
             "title": p.title,
             **{name: _wan(p.figures[name].amount) if name in p.figures else "" for name in amounts},
             "unit": DEFAULT_UNIT,
+            "goal": goals.get(id(p), ("", ""))[0],
+            "goal_result": goals.get(id(p), ("", ""))[1],
             "source": " | ".join(p.sources),
         }
         for p in projects
     ]
     return pd.DataFrame(rows, columns=PROJECT_COLUMNS)
+
+
+def _indicators_table(forms: list[tuple[Project, Form]]) -> pd.DataFrame:
+    """Return the indicator rows of the forms, as printed (the loader reads ≥3次)."""
+    rows = [
+        {
+            "project_id": project.project_id,
+            **{c: row[c] for c in ("level1", "level2", "name", "target", "actual")},
+            "unit": "",
+            "direction": "",
+            **{c: row[c] for c in ("weight", "score", "reason", "source")},
+        }
+        for project, form in forms
+        if project.project_id
+        for row in form.indicators
+    ]
+    return pd.DataFrame(rows, columns=INDICATOR_OUT)
 
 
 def _lines_table(projects: list[Project]) -> pd.DataFrame:
@@ -170,7 +209,7 @@ def _note(notes: list[tuple[str, str]]) -> str:
     return "；".join(zh for zh, _ in notes) + " / " + " ".join(en for _, en in notes)
 
 
-def _programs_table(reader: _Reader, program: str, year: int) -> pd.DataFrame:
+def _programs_table(reader: EvaluationReader, program: str, year: int) -> pd.DataFrame:
     rows = []
     if reader.program_total is not None and program:
         rows.append(
