@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from html import escape
 from pathlib import Path
 from typing import ClassVar
 
@@ -39,9 +38,12 @@ from analysis.words import scoring
 from analysis.words.formats import (
     MISSING,
     PEOPLE_COLUMNS,
+    cell_class,
     column_header,
     folded,
     for_people,
+    html_table,
+    missing,
     reported_notes,
     shown,
     years_text,
@@ -66,7 +68,7 @@ class Table(pd.DataFrame):
     year ("2019–2024 年 5 个计划").
     """
 
-    _metadata: ClassVar[list[str]] = ["kinds", "caption", "notes", "empty_text"]
+    _metadata: ClassVar[list[str]] = ["kinds", "caption", "notes", "empty_text", "classes", "unit"]
 
     @property
     def _constructor(self):
@@ -88,7 +90,7 @@ class Table(pd.DataFrame):
         named = for_people(table, lang, categories)
         notes = reported_notes(table, lang)
         inside = folded(table)
-        data, kinds, shown_notes = {}, {}, {}
+        data, kinds, shown_notes, classes = {}, {}, {}, {}
         for column, heading in zip(table.columns, named.columns, strict=True):
             if column in inside:
                 continue
@@ -96,6 +98,7 @@ class Table(pd.DataFrame):
             numeric = column_kind in PYTHON_FORMATS
             data[heading] = table[column].to_numpy() if numeric else named[heading].to_numpy()
             kinds[heading] = column_kind if numeric else None
+            classes[heading] = cell_class(column)
             if column in notes:
                 shown_notes[heading] = notes[column].to_numpy()
         out = cls(data, index=pd.RangeIndex(1, len(table) + 1))
@@ -103,6 +106,8 @@ class Table(pd.DataFrame):
         out.caption = caption
         out.notes = shown_notes
         out.empty_text = label("no_rows", lang)
+        out.classes = classes
+        out.unit = label("unit_wan", lang) if "amount" in kinds.values() else ""
         return out
 
     def shown(self) -> pd.DataFrame:
@@ -120,8 +125,8 @@ class Table(pd.DataFrame):
             if heading in notes:
                 figures = values.map(lambda v, k=kinds[heading]: shown(v, k, MISSING))
                 text[heading] = figures + notes[heading]
-            elif kinds.get(heading):
-                text[heading] = values.map(lambda v, k=kinds[heading]: shown(v, k))
+            elif kinds.get(heading):  # a figure nobody gave reads "—", never a blank
+                text[heading] = values.map(lambda v, k=kinds[heading]: shown(v, k, MISSING))
             else:
                 text[heading] = values.astype(object).where(values.notna(), "")
         return pd.DataFrame(text, index=self.index, columns=self.columns)
@@ -133,10 +138,19 @@ class Table(pd.DataFrame):
         return f"{caption}\n{text}" if caption else text
 
     def _repr_html_(self) -> str | None:
-        with pd.option_context(*_DISPLAY):
-            html = self.shown()._repr_html_()
-        caption = getattr(self, "caption", "")
-        return f"<p><strong>{escape(caption)}</strong></p>\n{html}" if caption else html
+        """Return the table for reading: no index column (a fact sheet's labels as row
+        headers), figures right-aligned and whole, text left and whole, "—" for a figure
+        nobody gave, the scope and unit above it (analysis.words.formats.html_table)."""
+        text = self.shown()
+        known = getattr(self, "classes", None) or {}
+        classes = [
+            known.get(h) or ("num" if pd.api.types.is_numeric_dtype(self.iloc[:, i]) else "text")
+            for i, h in enumerate(self.columns)
+        ]
+        row_headers = not isinstance(self.index, pd.RangeIndex) and not self.empty
+        caption = getattr(self, "caption", "") or ""
+        unit = (getattr(self, "unit", "") or "") if not self.empty else ""
+        return html_table(text, classes, caption, unit, row_headers)
 
 
 class Note(str):
@@ -575,8 +589,11 @@ class Analysis:
 
         from analysis.draw.save import save
 
+        # The chart's title is its alt text (Jupyter's "alt" metadata, which nbconvert and
+        # the report's pages read) and, in a report, the caption of its picture.
+        title = chart_title(figure)
         if self.output_dir is None:
-            display(figure)
+            display(figure, metadata={"alt": title, "fund-analysis": {"title": title}})
         else:
             png, svg = save(figure, self.output_dir / "figures" / safe_name(stem))
             # Show the file just written rather than render the figure a third time; at
@@ -586,13 +603,13 @@ class Analysis:
             files = [str(p.relative_to(self.output_dir)) for p in (png, svg)]
             display(
                 Image(data=data, format="png", width=_png_width(data) // 2),
-                metadata={"fund-analysis": {"files": files}},
+                metadata={"alt": title, "fund-analysis": {"files": files, "title": title}},
             )
         plt.close(figure)
 
     # --- data quality -----------------------------------------------------------------
 
-    FINDINGS = ("severity", "rule", "file", "source_row", "project_id")
+    FINDINGS = ("severity", "rule", "name", "file", "source_row", "project_id")
 
     def summary(self) -> Table:
         """Return how many findings each rule made (every rule listed)."""
@@ -732,8 +749,13 @@ class Project:
                    "special_actual", "special_execution_rate", "self_raised_received",
                    "self_raised_arrival_rate", "self_raised_actual", "self_raised_execution_rate",
                    "score", "grade", "score_status"]  # fmt: skip
-        people = for_people(self.row[columns].to_frame().T, self.analysis.lang)
-        sheet = pd.DataFrame({"": people.columns, " ": people.iloc[0].to_numpy()}).set_index("")
+        row = self.row[columns]
+        people = for_people(row.to_frame().T, self.analysis.lang).iloc[0].to_numpy()
+        # A figure nobody gave reads "—"; text left empty stays empty.
+        unknown = [kind(c) in PYTHON_FORMATS and missing(v) for c, v in row.items()]
+        values = [MISSING if u else v for u, v in zip(unknown, people, strict=True)]
+        headers = [column_header(c, self.analysis.lang) for c in columns]
+        sheet = pd.DataFrame({"": headers, " ": values}).set_index("")
         return Table(sheet)
 
     def comparison(self) -> Table:
@@ -753,6 +775,18 @@ class Project:
     def findings_table(self) -> Table:
         """Return the findings about this project, for people."""
         return self.analysis.findings_table(self.findings)
+
+
+def chart_title(figure) -> str:
+    """Return a chart's title as people read it: the figure's title (small multiples) or
+    its first Axes' title, on one line, a $ as typed."""
+    texts = [getattr(figure, "_suptitle", None)]
+    for ax in figure.axes:
+        texts += [ax.title, ax._left_title, ax._right_title]
+    for text in texts:
+        if text is not None and text.get_text().strip():
+            return " ".join(text.get_text().replace(r"\$", "$").split())
+    return ""
 
 
 def _png_width(data: bytes) -> int:

@@ -472,3 +472,17 @@ def _years_present(group: np.ndarray, year: np.ndarray, n: int) -> np.ndarray:
         return np.asarray(spelled, dtype=object)[which]
     per_group = pd.Series(year).groupby(group).unique()
     return per_group.map(years_text).reindex(range(n)).to_numpy(dtype=object)
+
+
+def headline(projects: pd.DataFrame) -> dict[str, float]:
+    """Return the figures a report leads with, over all the projects given (Measures.projects):
+    n_projects, special, self_raised and total (万元, summed in 分), leverage (a ratio of the
+    sums). No projects: zeros and a NaN leverage."""
+    projects = projects.drop_duplicates("project_id")
+    if projects.empty:
+        zero = dict.fromkeys(FUNDING, 0.0)
+        return {"n_projects": 0, **zero, "leverage": float("nan")}
+    summed = exact_sum(projects[list(FUNDING)].assign(_all=0), ["_all"], list(FUNDING))
+    row = with_ratios(summed).iloc[0]
+    figures = {name: float(row[name]) for name in (*FUNDING, "leverage")}
+    return {"n_projects": len(projects), **figures}

@@ -61,6 +61,15 @@ class Scope:
         parts += [self.programs_text(lang, names=names), self.years_text(lang)]
         return ", ".join(p for p in parts if p)
 
+    def named(self, lang: str = "zh") -> str:
+        """Return the scope always said, over one program's one year too ("2021 年县域创新
+        跃升计划", "县域创新跃升计划, 2021"): what a page's title or a workbook's 说明 names."""
+        parts = [self.one_region] if self.one_region else []
+        if lang == "zh":
+            return _joined_zh([p for p in [*parts, self.years_text(lang), self.programs_text(lang)]
+                               if p])  # fmt: skip
+        return ", ".join(p for p in [*parts, self.programs_text(lang), self.years_text(lang)] if p)
+
     def years_text(self, lang: str = "zh") -> str:
         """Return the years as people write them: "2019–2021、2023 年" or "2019–2021, 2023"."""
         if not self.years:

@@ -37,13 +37,18 @@ from openpyxl.worksheet.worksheet import Worksheet
 from analysis.measure.evaluation import grade_counts
 from analysis.measure.measures import Measures
 from analysis.read.load import Dataset
-from analysis.report.tables import as_typed
+from analysis.report.xlsx import About, about_sheet, as_typed, print_setup, set_widths, write_table
 from analysis.words.formats import missing
 from analysis.words.labels import label
 from analysis.words.registry import EXCEL_FORMATS
 from analysis.words.scoring import EXECUTION, GRADES, TOTAL_POINTS, scoring_note
 
 FILE_NAMES = {"zh": "自评表.xlsx", "en": "self_evaluation.xlsx"}
+
+# Every project's score in one table (the 各项目得分 sheet), to sort and filter.
+SCORE_COLUMNS = ("program", "year", "project_id", "organization", "title", "special",
+                 "special_actual", "special_execution_rate", "execution_score",
+                 "indicator_score", "score", "grade", "score_status")  # fmt: skip
 
 # A 自评表 has nine columns: the indicators' table is the widest part.
 WIDTHS = (12, 11, 17, 18, 11, 11, 8, 8, 22)
@@ -61,19 +66,24 @@ def write_self_evaluation(
     path: Path,
     lang: str = "zh",
     project_sheets: int | None = None,
+    about: About | None = None,
 ) -> Path:
     """Write the 自评表 workbook at path and return it.
 
-    One summary sheet per program and year (first), listing every project, then a sheet
-    per project in the order of the projects table: for every project, or (project_sheets
-    = N) for the N largest by special fund, as `run` gives project notebooks; a form takes
-    some 40 ms to write, and a province's 100,000 would take an hour.
+    First the 说明 (About) sheet (analysis.report.xlsx; `about` None: worked out from the
+    data, its files hashed), then one summary sheet per program and year listing every
+    project, then 各项目得分, every project's score as one table to sort and filter, then a
+    sheet per project in the order of the projects table: for every project, or
+    (project_sheets = N) for the N largest by special fund, as `run` gives project
+    notebooks; a form takes some 40 ms to write, and a province's 100,000 would take an hour.
     """
     book = Workbook()
     book.remove(book.active)
+    about = about or About.of(data, lang)
+    about_sheet(book, about, lang)
     projects = measures.projects.drop_duplicates("project_id")
     given = data.projects.drop_duplicates("project_id").set_index("project_id")
-    names: set[str] = set()
+    names: set[str] = {label("about_sheet", lang).lower()}
     styles: dict = {}  # the workbook's cell styles by look (see _put)
     note = ""
     if project_sheets is not None and len(projects) > project_sheets:
@@ -85,6 +95,9 @@ def write_self_evaluation(
         if len(programs) > 1:
             title = f"{title} {row.program} {row.year}"
         _summary(book.create_sheet(_sheet_name(title, names)), row, own, lang, styles, note)
+    scores = book.create_sheet(_sheet_name(label("sheet_scores", lang), names))
+    title = f"{label('sheet_scores', lang)} · {about.scope} · {label('unit_wan', lang)}"
+    write_table(scores, projects[list(SCORE_COLUMNS)], lang, title=title)
     if note:
         largest = projects.sort_values("special", ascending=False, kind="stable")
         chosen = set(largest["project_id"].iloc[:project_sheets])
@@ -194,18 +207,12 @@ def _width(columns: range, widths: tuple[int, ...]) -> float:
 
 
 def _print_setup(sheet: Worksheet, widths: tuple[int, ...], landscape: bool, last_row: int) -> None:
-    for i, width in enumerate(widths, 1):
-        sheet.column_dimensions[get_column_letter(i)].width = width
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.orientation = "landscape" if landscape else "portrait"
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.page_margins.left = sheet.page_margins.right = 0.5
-    sheet.page_margins.top = sheet.page_margins.bottom = 0.6
-    sheet.print_options.horizontalCentered = True
+    """Set a form up for printing as the 财预 form prints: its own column widths, its title
+    rows repeated, the whole form and nothing else on A4 (analysis.report.xlsx)."""
+    set_widths(sheet, widths)
+    print_setup(sheet, landscape)
+    sheet.print_title_rows = "1:2"
     sheet.print_area = f"A1:{get_column_letter(len(widths))}{last_row}"
-    sheet.oddFooter.center.text = "&P / &N"
 
 
 # --- one project's 自评表 ------------------------------------------------------------------
@@ -240,7 +247,6 @@ def _project_sheet(sheet, project, facts, indicators: pd.DataFrame, lang: str, s
     note = scoring_note(lang)
     put(row + 1, 1, note, last_column=n, align="left", size=9, border=False)
     _height(sheet, row + 1, [(note, _width(range(1, n + 1), WIDTHS) * 1.1)])
-    sheet.print_title_rows = "1:2"
     _print_setup(sheet, WIDTHS, landscape=False, last_row=row + 1)
 
 
@@ -396,7 +402,6 @@ def _summary(
     note = scoring_note(lang) + (f" {sheets_note}" if sheets_note else "")
     put(row + 1, 1, note, last_column=n, align="left", size=9, border=False)
     _height(sheet, row + 1, [(note, _width(range(1, n + 1), SUMMARY_WIDTHS) * 1.1)])
-    sheet.print_title_rows = "1:2"
     _print_setup(sheet, SUMMARY_WIDTHS, landscape=True, last_row=row + 1)
 
 

@@ -2,9 +2,11 @@
 
 The CSV files of a report keep the brief's column names and plain numbers at full
 precision, in UTF-8 with a byte-order mark (so that Excel on a Chinese Windows reads them
-as UTF-8). `summary.xlsx` has one sheet per table with headers in the run's language, a
-"单位：万元" line above each table, and Excel number formats (two decimals with thousands
-separators, percentages, 1 : x) on numbers that stay numbers, so analysts can compute on.
+as UTF-8). `summary.xlsx` starts with a 说明 (About) sheet, then has one sheet per table
+with headers in the run's language (an amount's with its unit: 专项资金（万元）) and
+Excel number formats (two decimals with thousands separators, percentages, 1 : x) on
+numbers that stay numbers, so analysts can compute on; analysis.report.xlsx lays each
+sheet out (widths, frozen header, filter, print set-up).
 
 Both are opened in Excel, so a name in the data never becomes a formula there (OWASP's
 CSV injection): every text cell of a workbook is stored as text, never as a formula, and
@@ -16,9 +18,7 @@ csv` is for programs, and a program wants the name the data holds.
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -27,30 +27,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from analysis.measure.measures import Measures
+from analysis.measure.scope import scope_of
 from analysis.read.keys import one_piece
-from analysis.words import registry
-from analysis.words.formats import PEOPLE_COLUMNS, column_header, for_people
+from analysis.report.xlsx import About, abandon, about_sheet, write_table
+from analysis.words.formats import PEOPLE_COLUMNS
 from analysis.words.labels import label
-
-# file stem -> (sheet name zh, sheet name en)
-SHEETS: dict[str, tuple[str, str]] = {
-    "programs": ("计划汇总", "Programs"),
-    "projects": ("项目", "Projects"),
-    "by_category": ("科目结构", "By category"),
-    "by_group": ("费用类别", "By group"),
-    "categories": ("项目科目明细", "Project categories"),
-    "years": ("年度", "Years"),
-    "organizations": ("承担单位", "Organizations"),
-    "regions": ("地区", "Regions"),
-    "reconciliation": ("核对", "Reconciliation"),
-    "findings": ("数据质量", "Data quality"),
-    "indicators": ("绩效指标", "Indicators"),
-    "by_category_variance": ("科目执行", "Budget vs actual"),
-}
 
 
 def measure_tables(ms: Measures, findings: pd.DataFrame, reconciliation: pd.DataFrame) -> dict:
@@ -205,123 +188,47 @@ def _csv_quoted(text: pa.Array, must: str = _QUOTED) -> pa.Array:
     return pc.if_else(needs, quoted, text)
 
 
-def _number_format(column: str) -> str | None:
-    found = registry.column(column)
-    return None if found is None else found.excel_format
-
-
 def write_workbook(
     tables: dict[str, pd.DataFrame],
     path: Path,
     lang: str = "zh",
     categories=None,
     check: Callable[[], None] | None = None,
+    about: About | None = None,
 ) -> Path:
-    """Write the tables as one workbook for people and return its path.
+    """Write the tables as one workbook for people and return its path: first the 说明
+    (About) sheet, then a sheet per table (analysis.report.xlsx: headers frozen and
+    filtered, widths fitted, figures as numbers, ready to print).
 
+    about: what the 说明 sheet says (None: the tables' own scope, no source files).
     `check`, if given, is called between sheets; what it raises stops the writing.
     """
+    if about is None:
+        projects = tables["projects"]
+        about = About(scope_of(projects).named(lang), int(projects["project_id"].nunique()), "")
     book = Workbook(write_only=True)
     try:
+        about_sheet(book, about, lang)
         for stem, table in tables.items():
             if check is not None:
                 check()
-            sheet = book.create_sheet(SHEETS[stem][0 if lang == "zh" else 1])
-            _write_sheet(sheet, stem, table, lang, categories)
+            sheet = book.create_sheet(label(f"sheet_{stem}", lang))
+            title = f"{label(f'sheet_{stem}', lang)} · {about.scope} · {label('unit_wan', lang)}"
+            write_table(sheet, people_table(stem, table, lang), lang, categories, title=title)
         path.parent.mkdir(parents=True, exist_ok=True)
         book.save(path)
     except BaseException:
-        _abandon(book)
+        abandon(book)
         raise
     return path
 
 
-def _write_sheet(sheet, stem: str, table: pd.DataFrame, lang: str, categories) -> None:
-    columns = [c for c in PEOPLE_COLUMNS.get(stem, table.columns) if c in table.columns]
+def people_table(stem: str, table: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Return the columns of a measure table that people read (PEOPLE_COLUMNS; for the
+    findings, the rule, where and what in the run's language)."""
     if stem == "findings":
-        columns = ["severity", "rule", "file", "source_row", "project_id", f"message_{lang}"]
-    table = table[columns]
-    # Codes become names (categories, groups, severities); numbers stay numbers.
-    names = for_people(table, lang, categories)
-    unit = text_cell(sheet, label("unit_wan", lang))
-    unit.font = Font(italic=True)
-    sheet.append([unit])
-    header = []
-    for column in columns:
-        key = "message" if column.startswith("message_") else column
-        cell = text_cell(sheet, column_header(key, lang))
-        cell.font = Font(bold=True)
-        header.append(cell)
-    sheet.append(header)
-    formats = [_number_format(c) for c in columns]
-    numeric = [fmt is not None for fmt in formats]
-    values = table.astype(object).where(table.notna(), None).to_numpy()
-    shown = names.to_numpy()
-    for raw_row, shown_row in zip(values, shown, strict=True):
-        row = []
-        for value, text, fmt, is_number in zip(raw_row, shown_row, formats, numeric, strict=True):
-            if is_number and value is not None:
-                cell = WriteOnlyCell(sheet, value=float(value))
-                cell.number_format = fmt
-            else:
-                cell = _value_cell(sheet, None if text == "" else _python_value(text))
-            row.append(cell)
-        sheet.append(row)
-
-
-def _abandon(book: Workbook) -> None:
-    """Close the sheets of a workbook left half-written (an error, an interrupted run) and
-    remove their temporary files, quietly: openpyxl's half-run generators would otherwise
-    print a traceback each when they are collected."""
-    for sheet in getattr(book, "_sheets", []):
-        writer = getattr(sheet, "_writer", None)
-        for generator in (getattr(sheet, "_rows", None), getattr(writer, "xf", None)):
-            with contextlib.suppress(Exception):
-                if generator is not None:
-                    generator.close()
-        with contextlib.suppress(Exception):
-            if writer is not None:
-                writer.cleanup()
-
-
-def _python_value(value: object) -> object:
-    return value.item() if hasattr(value, "item") else value
-
-
-def _value_cell(sheet, value: object) -> WriteOnlyCell:
-    return text_cell(sheet, value) if isinstance(value, str) else WriteOnlyCell(sheet, value=value)
-
-
-# What XML 1.0 cannot hold, so neither can a workbook: control characters other than tab,
-# line feed and carriage return, halves of surrogate pairs, U+FFFE and U+FFFF.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-# The most characters (UTF-16 code units) Excel shows in a cell.
-EXCEL_CELL_CHARACTERS = 32_767
-
-
-def text_cell(sheet, text: str) -> WriteOnlyCell:
-    """Return a write-only cell that holds text as text, shown as typed.
-
-    Never a formula: openpyxl would store a string starting with "=" as one. A character
-    a workbook cannot hold (a control character such as \\x07) is shown as U+FFFD �, and
-    text beyond what Excel shows in a cell ends in "…" at that length.
-    """
-    cell = WriteOnlyCell(sheet, value=as_typed(text))
-    cell.data_type = "s"
-    return cell
-
-
-def as_typed(text: str) -> str:
-    """Return text a workbook can hold, shown as typed: a character it cannot hold (a
-    control character such as \\x07) as U+FFFD �, and text beyond what Excel shows in a
-    cell ending in "…" at that length."""
-    text = _NOT_XML.sub("\ufffd", text)
-    return _within_excel(text) if len(text) > EXCEL_CELL_CHARACTERS // 2 else text
-
-
-def _within_excel(text: str) -> str:
-    units = text.encode("utf-16-le")
-    if len(units) <= 2 * EXCEL_CELL_CHARACTERS:
-        return text
-    cut = units[: 2 * (EXCEL_CELL_CHARACTERS - 1)].decode("utf-16-le", "ignore")
-    return cut + "…"
+        columns = ["severity", "rule", "name", "file", "source_row", "project_id",
+                   f"message_{lang}"]  # fmt: skip
+    else:
+        columns = [c for c in PEOPLE_COLUMNS.get(stem, table.columns) if c in table.columns]
+    return table[columns]

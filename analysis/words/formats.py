@@ -209,6 +209,84 @@ def _word(column: str, value: object, lang: str) -> str:
     return label(key, lang) if has_label(key) else str(value)
 
 
+# --- tables as HTML ------------------------------------------------------------------
+
+# Columns whose cells people read as one word: an id, a code read as a name, a year. They
+# never break inside; text (names, notes, messages) wraps, and figures stay on one line.
+_UNBROKEN_KINDS = ("word", "category", "group", "given")
+_UNBROKEN_COLUMNS = ("project_id", "rule")
+
+
+def cell_class(column: str) -> str:
+    """Return how a column's cells are set in HTML: "num" (a figure, right-aligned, never
+    broken), "code" (a word or id, left, never broken) or "text" (left, wraps)."""
+    found = kind(column)
+    if found in PYTHON_FORMATS:
+        return "num"
+    if found in _UNBROKEN_KINDS or column in _UNBROKEN_COLUMNS:
+        return "code"
+    return "text"
+
+
+# The look of a table for reading, in a notebook and on a page: headers break between
+# words, never inside one (keep-all keeps 专项资金 whole, "Special fund" breaks at its
+# space); figures right-aligned on one line; text left; no index column.
+TABLE_CSS = (
+    ".fa-table{border-collapse:collapse;margin:.4em 0 1.2em;font-size:.92em}"
+    ".fa-table caption{caption-side:top;text-align:left;font-weight:bold;padding:.2em 0}"
+    ".fa-table .fa-unit{font-weight:normal;color:#555;margin-left:1em}"
+    ".fa-table th,.fa-table td{padding:.3em .7em;border-bottom:1px solid #ddd;"
+    "vertical-align:top;text-align:left}"
+    ".fa-table thead th{word-break:keep-all;overflow-wrap:normal;vertical-align:bottom;"
+    "border-bottom:1.5px solid #444}"
+    ".fa-table .num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}"
+    ".fa-table td.code,.fa-table th.code{white-space:nowrap}"
+    ".fa-table tbody th{font-weight:normal;color:#333;white-space:nowrap}"
+)
+
+
+def html_table(
+    shown: pd.DataFrame,
+    classes: list[str],
+    caption: str = "",
+    unit: str = "",
+    row_headers: bool = False,
+) -> str:
+    """Return the text of a table for people as an HTML table for reading.
+
+    shown: the cells as text (no cell cut short); classes: each column's cell_class;
+    caption and unit, above it; row_headers: the index printed as each row's header (a
+    fact sheet), otherwise no index column at all.
+    """
+    from html import escape
+
+    head = "".join(
+        f'<th class="{c}" scope="col">{escape(str(h))}</th>'
+        for h, c in zip(shown.columns, classes, strict=True)
+    )
+    if row_headers:
+        head = '<th scope="col"></th>' + head
+    rows = []
+    index = [escape(str(i)) for i in shown.index] if row_headers else None
+    for n, row in enumerate(shown.itertuples(index=False)):
+        cells = "".join(
+            f'<td class="{c}">{escape(str(v))}</td>' for v, c in zip(row, classes, strict=True)
+        )
+        if index is not None:
+            cells = f'<th scope="row">{index[n]}</th>' + cells
+        rows.append(f"<tr>{cells}</tr>")
+    above = escape(caption)
+    if unit:
+        above += f'<span class="fa-unit">{escape(unit)}</span>'
+    top = f"<caption>{above}</caption>" if above else ""
+    body = "\n".join(rows)
+    return (
+        f"<style>{TABLE_CSS}</style>\n"
+        f'<table class="fa-table">{top}\n<thead><tr>{head}</tr></thead>\n'
+        f"<tbody>\n{body}\n</tbody>\n</table>"
+    )
+
+
 def _width(text: str) -> int:
     """Return how many terminal columns text takes (CJK characters take two)."""
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)

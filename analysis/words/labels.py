@@ -21,6 +21,46 @@ from analysis.words.vocabulary import (
 
 LANGS = ("zh", "en")
 
+# The data-quality rules by their code names (analysis.check.rules RULES), as people read them.
+RULE_NAMES: dict[str, tuple[str, str]] = {
+    "negative_amount": ("金额为负数", "Negative amount"),
+    "duplicate_project_id": ("项目编号重复", "Project id repeated"),
+    "line_of_unknown_project": ("明细所属项目不存在", "Budget line of an unknown project"),
+    "unknown_category": ("未知预算科目", "Unknown budget category"),
+    "line_special_above_total": ("科目专项经费超过科目预算",
+                                 "A line's special part above its total"),
+    "project_special_above_total": ("专项资金超过项目总预算",
+                                    "Special fund above the project total"),
+    "project_figures_disagree": ("专项与自筹之和不等于总预算",
+                                 "Special plus self-raised is not the total"),
+    "project_total_unknown": ("总预算无法确定", "Project total unknown"),
+    "lines_total_mismatch": ("科目预算合计与总预算不符", "Lines do not add up to the total"),
+    "lines_special_mismatch": ("科目专项经费合计与专项资金不符",
+                               "Lines' special parts do not add up to the special fund"),
+    "program_special_mismatch": ("项目专项资金合计与计划总额不符",
+                                 "Projects do not add up to the program's total"),
+    "duplicate_program": ("计划重复申报", "Program declared twice"),
+    "program_not_declared": ("计划未申报专项资金总额", "Program total not declared"),
+    "program_without_projects": ("计划没有项目", "Program without projects"),
+    "execution_above_100": ("执行率超过 100%", "Execution above 100%"),
+    "no_breakdown": ("没有分科目明细", "No budget breakdown"),
+    "corrected_figure": ("更正过的数字", "Corrected figure"),
+    "repeated_category": ("科目重复出现", "Category on several lines"),
+    "received_above_budget": ("到位数超过预算", "Received above budget"),
+    "actual_above_budget": ("实际支出超过预算", "Spent above budget"),
+    "actual_without_budget": ("无预算却有到位或支出", "Received or spent without a budget"),
+    "line_actuals_mismatch": ("科目实际支出合计与项目不符",
+                              "Lines' actuals do not add up to the project's"),
+    "leverage_below_minimum": ("撬动比低于计划最低要求", "Leverage below the program's minimum"),
+    "indicator_weights_off": ("绩效指标分值合计不符", "Indicator weights do not add up"),
+    "unknown_indicator_term": ("绩效指标用语无法识别", "Unknown indicator term"),
+    "qualitative_score_above_weight": ("定性指标得分超过分值",
+                                       "Qualitative score above its weight"),
+    "indicator_not_scored": ("绩效指标无法评分", "Indicator cannot be scored"),
+    "indicator_score_disagrees": ("指标得分与评分规则不符", "Score differs from the scoring rule"),
+    "indicator_of_unknown_project": ("指标所属项目不存在", "Indicator of an unknown project"),
+}  # fmt: skip
+
 LABELS: dict[str, tuple[str, str]] = {
     # words inside tables
     "error": ("错误", "error"),
@@ -203,6 +243,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "notebook_leverage": ("撬动比", "Leverage"),
     "notebook_trends": ("跨年度比较", "Across years"),
     "notebook_data_quality": ("数据质量", "Data quality"),
+    "notebook_evaluation": ("绩效自评", "Self-evaluation"),
+    "notebook_project": ("单个项目", "One project"),
     "top_note": (
         "按专项资金取前 {top} 个项目，其余合并",
         "Top {top} projects by special fund; the rest combined",
@@ -299,6 +341,94 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     # the codes of the 自评 vocabulary: indicator levels, directions, grades, score statuses
     **term_names(),
+    # the data-quality rules (analysis.check.rules), by their code names
+    **RULE_NAMES,
+    # the fields of the rules' messages, where `fund-analysis rules` prints a template
+    # (the other fields are columns of the registry)
+    "field_note_zh": ("更正说明", "the correction's note (Chinese)"),
+    "field_note_en": ("更正说明（英文）", "the correction's note"),
+    "field_figure_zh": ("资金项", "figure (Chinese)"),
+    "field_figure_en": ("资金项（英文）", "figure"),
+    "field_done_zh": ("到位或支出", "received or spent (Chinese)"),
+    "field_done_en": ("到位或支出（英文）", "received or spent"),
+    "field_problem_zh": ("问题", "problem (Chinese)"),
+    "field_problem_en": ("问题（英文）", "problem"),
+    "field_lacking_zh": ("缺少的内容", "what is missing (Chinese)"),
+    "field_lacking_en": ("缺少的内容（英文）", "what is missing"),
+    "field_rate": ("比率", "rate"),
+    "field_points": ("分数", "points"),
+    "field_computed": ("按规则计算的得分", "computed score"),
+    "field_weight_points": ("分值", "weight"),
+    "field_leverage_text": ("撬动比", "leverage"),
+    "field_minimum_text": ("最低撬动比", "minimum leverage"),
+    # the sheets of summary.xlsx, by the file stem of each table (analysis.report.tables)
+    "sheet_programs": ("计划汇总", "Programs"),
+    "sheet_projects": ("项目", "Projects"),
+    "sheet_by_category": ("科目结构", "By category"),
+    "sheet_by_group": ("费用类别", "By group"),
+    "sheet_categories": ("项目科目明细", "Project categories"),
+    "sheet_years": ("年度", "Years"),
+    "sheet_organizations": ("承担单位", "Organizations"),
+    "sheet_regions": ("地区", "Regions"),
+    "sheet_reconciliation": ("核对", "Reconciliation"),
+    "sheet_findings": ("数据质量", "Data quality"),
+    "sheet_indicators": ("绩效指标", "Indicators"),
+    "sheet_by_category_variance": ("科目执行", "Budget vs actual"),
+    "sheet_scores": ("各项目得分", "Scores"),
+    "header_unit": ("{header}（万元）", "{header} (万元)"),
+    # the 说明 (About) sheet of every workbook (analysis.report.xlsx)
+    "about_sheet": ("说明", "About"),
+    "about_title": ("说明", "About this workbook"),
+    "about_report": ("报告", "Report"),
+    "about_scope": ("数据范围", "Data"),
+    "about_projects": ("项目数", "Projects"),
+    "about_source": ("数据来源", "Source"),
+    "about_file": ("源文件", "Source file"),
+    "about_sha256": ("SHA-256 校验值", "SHA-256"),
+    "about_time": ("生成时间", "Written"),
+    "about_version": ("程序版本", "Program"),
+    "about_unit": ("金额单位", "Amounts"),
+    "about_unit_text": (
+        "万元（保留两位小数；工作表中的数字可直接计算）",
+        "万元 (10,000 yuan), two decimals; the figures are numbers, ready for formulas",
+    ),
+    "about_sheets": ("工作表", "Sheets"),
+    "about_manifest": (
+        "各文件的校验值与 manifest.json 一致，可据此核对数据未被改动。",
+        "The checksums match manifest.json: they show the data was not changed.",
+    ),
+    # pages, the index and the Word report (analysis.report.html, index, docx)
+    "page_scope": ("数据范围：{scope}", "Data: {scope}"),
+    "page_back": ("← 报告目录", "← The report's index"),
+    "page_title": ("{heading} · {scope}", "{heading} · {scope}"),
+    "headline": (
+        "{n} 个项目 · 专项资金 {special} 万元 · 总预算 {total} 万元 · 撬动比 {leverage}",
+        "{n} projects · special fund {special} 万元 · total budget {total} 万元 · "
+        "leverage {leverage}",
+    ),
+    "index_written": ("生成于 {time}", "Written {time}"),
+    "index_documents": ("文档与表格", "Documents and tables"),
+    "index_projects": ("各项目", "Projects"),
+    "file_docx": ("分析报告（Word）", "The report (Word)"),
+    "file_summary": ("汇总表（Excel）", "Tables (Excel)"),
+    "file_self_evaluation": ("绩效自评表（Excel）", "Self-evaluation forms (Excel)"),
+    "file_manifest": ("运行记录（manifest.json）", "The run's record (manifest.json)"),
+    "doc_figure": ("图", "Figure"),
+    "doc_table": ("表", "Table"),
+    "doc_contents": (
+        "本报告由 fund-analysis 生成，图表与网页版一致。",
+        "Written by fund-analysis; its charts and tables are those of the HTML pages.",
+    ),
+    "doc_rows_left": (
+        "表中列出前 {top} 行（共 {n} 行），全部见 tables/summary.xlsx。",
+        "The first {top} of {n} rows; every row is in tables/summary.xlsx.",
+    ),
+    "doc_no_evaluation": (
+        "数据中没有资金到位、实际支出或绩效指标，本报告不含绩效自评部分。",
+        "The data report no money received or spent and no indicators: there is no "
+        "self-evaluation part.",
+    ),
+    "doc_missing_figure": ("（图未生成）", "(the chart was not drawn)"),
 }
 
 _INDEX = {"zh": 0, "en": 1}

@@ -175,7 +175,7 @@ COLUMNS: dict[str, Column] = {
         Column("source_row", "integer", "行号", "Row"),
         # findings and reconciliation
         Column("rule", "text", "规则", "Rule"),
-        Column("name", "text", "规则名", "Rule name"),
+        Column("name", "word", "规则名", "Rule name"),
         Column("severity", "word", "级别", "Severity"),
         Column("file", "text", "文件", "File"),
         Column("column", "text", "列", "Column"),
