@@ -129,9 +129,8 @@ def category_variance(table: pd.DataFrame, *, lang: str = "zh", ax: Axes | None 
     ax.barh(y - 0.18, budget, height=0.34, color="#BBBBBB", label=label("budget", style.lang))
     bars = ax.barh(y + 0.18, actual, height=0.34, color=SPECIAL_COLOR,
                    label=label("actual", style.lang))  # fmt: skip
-    form = "{}（{}）" if style.lang == "zh" else "{} ({})"
     texts = [
-        form.format(wan(a), _signed(s))
+        label("amount_and_share", style.lang, amount=wan(a), share=_signed(s))
         for a, s in zip(actual, summed["variance_share"], strict=True)
     ]
     ax.bar_label(bars, labels=texts, padding=3, fontsize=7.5)
