@@ -25,6 +25,7 @@ from analysis.draw._style import (
     _percent_axis,
     _project_names,
     _rows,
+    _say,
     _scoped,
     _tick_amount,
     _title,
@@ -60,7 +61,7 @@ def _nothing(ax: Axes | None, style: ChartStyle, title: str, message: str, notes
     """Return an Axes that says, in words, that there is nothing to draw."""
     ax = _axes(ax, 1)
     ax.set_axis_off()
-    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, fontsize=9)
+    _say(ax, message)
     _title(ax, title)
     _note(ax, notes)
     return _finish(ax, style)
