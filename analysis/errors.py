@@ -4,28 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-# Each kind of unusable input, with what a person should read in Chinese and English.
-INPUT_ERROR_KINDS: dict[str, tuple[str, str]] = {
-    "missing_file": ("找不到文件", "file not found"),
-    "not_a_file": ("不是普通文件", "not a regular file"),
-    "unreadable": ("无法读取", "cannot be read"),
-    "too_large": ("超出可读取的上限", "beyond what can be read"),
-    "repeated": ("重复出现", "appears twice"),
-    "unwritable": ("无法写入", "cannot be written"),
-    "would_overwrite": ("已有同名文件，未加 --force 不覆盖", "holds files it would replace"),
-    "empty_file": ("文件为空", "file is empty"),
-    "bad_encoding": ("无法识别文件编码", "unreadable encoding"),
-    "malformed": ("表格结构有误", "malformed table"),
-    "missing_column": ("缺少列", "missing column"),
-    "missing_value": ("缺少必填值", "missing value"),
-    "not_a_number": ("应为数字", "not a number"),
-    "too_precise": ("金额精度超过 0.01 元", "amount finer than 0.01 yuan"),
-    "out_of_range": ("金额超出范围", "amount out of range"),
-    "unknown_unit": ("未知金额单位", "unknown unit"),
-    "bad_value": ("取值无效", "invalid value"),
-    "no_match": ("数据中没有符合条件的项目", "no project in the data matches"),
-    "usage": ("用法错误", "usage error"),
-}
+from analysis.words.labels import has_label, pair
 
 
 class InputError(Exception):
@@ -41,7 +20,7 @@ class InputError(Exception):
         expected: str = "",
         found: object = None,
     ) -> None:
-        if kind not in INPUT_ERROR_KINDS:
+        if not has_label(f"input.{kind}"):
             raise ValueError(f"unknown input error kind {kind!r}")
         self.kind = kind
         self.file = str(file)
@@ -62,7 +41,7 @@ class InputError(Exception):
 
     def message(self) -> str:
         """Return the one-line message the CLI prints: where, what, Chinese then English."""
-        zh, en = INPUT_ERROR_KINDS[self.kind]
+        zh, en = pair(f"input.{self.kind}")
         if self.kind == "usage":
             return f"{self.file}: {zh} / {en}: {self.expected}"
         text = f"{self.location()}: {zh} / {en}"

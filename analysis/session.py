@@ -671,7 +671,7 @@ class Analysis:
             [label(f, lang) for f in evaluation.REPORTED if pd.isna(row[f])]
             for _, row in projects.iterrows()
         ]
-        separator = "、" if lang == "zh" else ", "
+        separator = label("list_separator", lang)
         table = pd.DataFrame(
             {
                 "project_id": projects["project_id"].to_numpy(),

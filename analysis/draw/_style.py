@@ -258,3 +258,28 @@ def _detail_names(codes: list[str], level: str, style: ChartStyle) -> list[str]:
     fits = names.map(style.renders).astype(bool)
     names = names.where(fits, "#" + pd.Series(range(1, len(names) + 1)).astype(str))
     return [_as_typed(name) for name in names]
+
+
+def _say(ax: Axes, message: str) -> None:
+    """Write a sentence in the middle of the Axes: what a chart says when it has nothing
+    to draw."""
+    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, fontsize=9)
+
+
+def _detail_segments(
+    grid: pd.DataFrame, codes: list[str], level: str, style: ChartStyle, text
+) -> list[tuple[str, np.ndarray, str, list[str], str | None]]:
+    """Return the segments of bars stacked by category (or group), one per code, in the
+    vocabulary's colours, unallocated money hatched, each value written as text(value).
+
+    grid: one column per code, one row per bar."""
+    return [
+        (name, grid[code].to_numpy(), color, [text(v) for v in grid[code]], hatch)
+        for code, name, color, hatch in zip(
+            codes,
+            _detail_names(codes, level, style),
+            _detail_colors(codes, level),
+            [UNALLOCATED_HATCH if c == UNALLOCATED else None for c in codes],
+            strict=True,
+        )
+    ]

@@ -15,12 +15,11 @@ from matplotlib.ticker import FuncFormatter
 from analysis.draw import theme
 from analysis.draw._style import (
     _ON_LINE,
-    UNALLOCATED_HATCH,
     _amount_axis,
     _as_typed,
     _axes,
-    _detail_colors,
     _detail_names,
+    _detail_segments,
     _finish,
     _ink,
     _legend,
@@ -30,6 +29,7 @@ from analysis.draw._style import (
     _project_names,
     _reference_label,
     _rows,
+    _say,
     _scoped,
     _tick_amount,
     _title,
@@ -43,7 +43,6 @@ from analysis.words.formats import leverage as leverage_text
 from analysis.words.formats import percent as percent_text
 from analysis.words.formats import wan
 from analysis.words.labels import label
-from analysis.words.vocabulary import UNALLOCATED
 
 # --- stacked bars ---------------------------------------------------------------------------
 
@@ -215,16 +214,7 @@ def budget_structure(
     grid = grid.reindex(index=projects["project_id"], columns=codes).fillna(0.0)
     ax = _axes(ax, len(projects), width=9.0)
     y = _rows(ax, names)
-    parts = [
-        (name, grid[code].to_numpy(), color, [wan(v) for v in grid[code]], hatch)
-        for code, name, color, hatch in zip(
-            codes,
-            _detail_names(codes, level, style),
-            _detail_colors(codes, level),
-            [UNALLOCATED_HATCH if c == UNALLOCATED else None for c in codes],
-            strict=True,
-        )
-    ]
+    parts = _detail_segments(grid, codes, level, style, wan)
     _stacked(
         ax,
         y,
@@ -380,15 +370,7 @@ def execution(
     if shown.empty:
         ax = _axes(ax, 1)
         ax.set_axis_off()
-        ax.text(
-            0.5,
-            0.5,
-            label("none_with_actuals", style.lang),
-            ha="center",
-            va="center",
-            transform=ax.transAxes,
-            fontsize=9,
-        )
+        _say(ax, label("none_with_actuals", style.lang))
         _title(ax, _scoped(label("chart_execution", style.lang), shown, style))
         _note(ax, [missing_note])
         return _finish(ax, style)

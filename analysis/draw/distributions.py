@@ -22,6 +22,7 @@ from analysis.draw._style import (
     _finish,
     _note,
     _percent_axis,
+    _say,
     _scoped,
     _tick_amount,
     _title,
@@ -74,15 +75,7 @@ def spread(
     ax = _axes(ax, len(names), width=8.0, per_row=0.55)
     dots = len(drawn) > 0 and int(summary["n_projects"].max()) <= MOST_DOTS
     if drawn.empty:
-        ax.text(
-            0.5,
-            0.5,
-            label("none_with_figure", style.lang),
-            ha="center",
-            va="center",
-            transform=ax.transAxes,
-            fontsize=9,
-        )
+        _say(ax, label("none_with_figure", style.lang))
         ax.set_yticks([])
     else:
         with warnings.catch_warnings():

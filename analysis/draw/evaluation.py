@@ -25,6 +25,7 @@ from analysis.draw._style import (
     _percent_axis,
     _project_names,
     _rows,
+    _say,
     _scoped,
     _tick_amount,
     _title,
@@ -60,7 +61,7 @@ def _nothing(ax: Axes | None, style: ChartStyle, title: str, message: str, notes
     """Return an Axes that says, in words, that there is nothing to draw."""
     ax = _axes(ax, 1)
     ax.set_axis_off()
-    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, fontsize=9)
+    _say(ax, message)
     _title(ax, title)
     _note(ax, notes)
     return _finish(ax, style)
@@ -129,9 +130,8 @@ def category_variance(table: pd.DataFrame, *, lang: str = "zh", ax: Axes | None 
     ax.barh(y - 0.18, budget, height=0.34, color="#BBBBBB", label=label("budget", style.lang))
     bars = ax.barh(y + 0.18, actual, height=0.34, color=SPECIAL_COLOR,
                    label=label("actual", style.lang))  # fmt: skip
-    form = "{}（{}）" if style.lang == "zh" else "{} ({})"
     texts = [
-        form.format(wan(a), _signed(s))
+        label("amount_and_share", style.lang, amount=wan(a), share=_signed(s))
         for a, s in zip(actual, summed["variance_share"], strict=True)
     ]
     ax.bar_label(bars, labels=texts, padding=3, fontsize=7.5)

@@ -17,6 +17,7 @@ from analysis.draw._style import (
     _finish,
     _note,
     _project_names,
+    _say,
     _scoped,
     _title,
     _top_note,
@@ -68,7 +69,7 @@ def funding_flow(
     ax = _axes(ax, tallest, width=10.0, per_row=0.4)
     if nodes.empty:
         ax.set_axis_off()
-        ax.text(0.5, 0.5, label("no_money", style.lang), ha="center", va="center", fontsize=9)
+        _say(ax, label("no_money", style.lang))
     else:
         stages = [links[links["column"].eq(stage)] for stage in (0, 1)]
         _draw_sankey(ax, nodes, stages, names, colors)

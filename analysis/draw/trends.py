@@ -18,11 +18,9 @@ from matplotlib.ticker import FixedLocator, FuncFormatter
 
 from analysis.draw import theme
 from analysis.draw._style import (
-    UNALLOCATED_HATCH,
     _as_typed,
     _axes,
-    _detail_colors,
-    _detail_names,
+    _detail_segments,
     _finish,
     _legend,
     _legend_above,
@@ -41,7 +39,6 @@ from analysis.words.formats import leverage as leverage_text
 from analysis.words.formats import percent as percent_text
 from analysis.words.formats import wan, years_text
 from analysis.words.labels import label
-from analysis.words.vocabulary import UNALLOCATED
 
 # The measures of the small multiples: one column of panels each, with its colour.
 TREND_MEASURES = {"leverage": SELF_RAISED_COLOR, "special_share": SPECIAL_COLOR}
@@ -310,16 +307,7 @@ def year_structure(
     grid = grid.reindex(index=years, columns=codes).fillna(0.0)
     ax = _axes(ax, len(years), width=9.0, per_row=0.42)
     y = _rows(ax, [str(year) for year in years])
-    segments = [
-        (name, grid[code].to_numpy(), color, [percent_text(v) for v in grid[code]], hatch)
-        for code, name, color, hatch in zip(
-            codes,
-            _detail_names(codes, level, style),
-            _detail_colors(codes, level),
-            [UNALLOCATED_HATCH if c == UNALLOCATED else None for c in codes],
-            strict=True,
-        )
-    ]
+    segments = _detail_segments(grid, codes, level, style, percent_text)
     _stacked(ax, y, segments, ends=None, cuttable=np.zeros(len(years), bool), scale=1.0)
     _percent_axis(ax.xaxis)
     ax.set_xlabel(label("share_of_year", style.lang))

@@ -429,6 +429,98 @@ LABELS: dict[str, tuple[str, str]] = {
         "self-evaluation part.",
     ),
     "doc_missing_figure": ("（图未生成）", "(the chart was not drawn)"),
+    # unusable input: read.* and errors.InputError
+    "input.missing_file": ("找不到文件", "file not found"),
+    "input.not_a_file": ("不是普通文件", "not a regular file"),
+    "input.unreadable": ("无法读取", "cannot be read"),
+    "input.too_large": ("超出可读取的上限", "beyond what can be read"),
+    "input.repeated": ("重复出现", "appears twice"),
+    "input.unwritable": ("无法写入", "cannot be written"),
+    "input.would_overwrite": ("已有同名文件，未加 --force 不覆盖", "holds files it would replace"),
+    "input.empty_file": ("文件为空", "file is empty"),
+    "input.bad_encoding": ("无法识别文件编码", "unreadable encoding"),
+    "input.malformed": ("表格结构有误", "malformed table"),
+    "input.missing_column": ("缺少列", "missing column"),
+    "input.missing_value": ("缺少必填值", "missing value"),
+    "input.not_a_number": ("应为数字", "not a number"),
+    "input.too_precise": ("金额精度超过 0.01 元", "amount finer than 0.01 yuan"),
+    "input.out_of_range": ("金额超出范围", "amount out of range"),
+    "input.unknown_unit": ("未知金额单位", "unknown unit"),
+    "input.bad_value": ("取值无效", "invalid value"),
+    "input.no_match": ("数据中没有符合条件的项目", "no project in the data matches"),
+    "input.usage": ("用法错误", "usage error"),
+    # why a report's figure is not in extract's tables (or what became of it)
+    "reason.vague": ("金额未以数字给出", "the amount is not given as a number"),
+    "reason.words": (
+        "金额以汉字数字书写，无法可靠换算",
+        "the amount is written in Chinese numerals",
+    ),
+    "reason.colon": ("冒号后不是可读的金额", "what follows the colon is not an amount"),
+    "reason.no_unit": (
+        "金额缺少单位（元、万元或亿元）",
+        "the amount has no unit (元, 万元 or 亿元)",
+    ),
+    "reason.cn_amount": (
+        "金额以汉字数字书写，无法可靠换算",
+        "an amount written in Chinese numerals",
+    ),
+    "reason.amount": ("金额前没有可识别的科目或字段名称", "no label the parser knows precedes it"),
+    "reason.too_precise": ("金额精度超过 0.01 元", "the amount is finer than 0.01 元"),
+    "reason.no_project": ("此数字前没有提到任何项目", "no project is named before this figure"),
+    "reason.no_special": ("报告未给出该项目的专项资金", "the report gives no special fund for it"),
+    "reason.no_program_name": (
+        "标题中没有计划名称，计划专项资金总额无法写入 programs.csv",
+        "the title names no program, so its total cannot go into programs.csv",
+    ),
+    "reason.no_program_total": ("报告未给出计划专项资金总额", "the report gives no program total"),
+    "reason.no_source": (
+        "未指明是专项资金还是自筹资金",
+        "not said whether it is special-fund or self-raised money",
+    ),
+    "reason.whole_project": (
+        "是项目整体的金额，未分专项资金和自筹资金，表中没有此列",
+        "is the whole project's, not split into special fund and self-raised money, "
+        "and the tables have no column for it",
+    ),
+    "reason.no_budget_for_whole": (
+        "称资金已全部到位，但报告未给出该来源的预算金额",
+        "says the money arrived in full, but the report gives no amount of that source",
+    ),
+    "reason.rate_without_amount": (
+        "只给出比率，未给出对应金额；表中只录入金额",
+        "a rate without the amount it is a rate of; the tables hold amounts",
+    ),
+    "reason.carried_over": (
+        "上年结转资金在表中没有对应的列",
+        "the tables have no column for carry-over",
+    ),
+    "reason.other_funds": (
+        "其他资金不是专项资金，表中没有对应的列",
+        "other funds are not the special fund, and the tables have no column for them",
+    ),
+    "reason.initial": (
+        "项目的年初预算数与全年预算数不同，表中只录入全年预算数",
+        "the project's initial budget differs from its full-year one; the tables hold the "
+        "full-year budget",
+    ),
+    "reason.cut_money": (
+        "自评表在项目资金之前中断，未录入任何数字",
+        "the form stops before its figures; nothing of it is entered",
+    ),
+    "reason.cut_row": (
+        "绩效指标行不完整（应有三级指标、年度指标值、实际完成值、分值和得分），未录入",
+        "an indicator row cut short (it needs the indicator, target, actual, weight and "
+        "score); not entered",
+    ),
+    "reason.no_indicators": ("自评表在绩效指标之前中断", "the form stops before its indicators"),
+    # the kinds of what extract says about a report's figures
+    "issue.unread": ("无法读取", "unread"),
+    "issue.conflict": ("数字冲突", "conflicting figure"),
+    "issue.missing": ("缺少数字", "missing figure"),
+    "issue.corrected": ("已更正", "corrected"),
+    "issue.doubtful": ("单位存疑", "doubtful unit"),
+    "issue.absent": ("未见数字", "not in the report"),
+    "issue.disagree": ("前后数字不符", "figures disagree"),
 }
 
 _INDEX = {"zh": 0, "en": 1}
@@ -448,6 +540,11 @@ def label(key: str, lang: str = "zh", **fields: object) -> str:
         found = (COLUMNS[key].zh, COLUMNS[key].en)
     text = found[_INDEX[check_lang(lang)]]
     return text.format(**fields) if fields else text
+
+
+def pair(key: str) -> tuple[str, str]:
+    """Return a word of the dictionary in both languages: (Chinese, English)."""
+    return LABELS[key]
 
 
 def has_label(key: str) -> bool:

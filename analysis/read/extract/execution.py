@@ -39,6 +39,7 @@ from analysis.read.extract.prose import (
     mentions_in,
     plain_digits,
 )
+from analysis.words.labels import pair
 
 SOURCE_WORDS = re.compile(
     r"(?P<special>专项(?:资金|经费))|(?P<self_raised>自筹(?:资金|经费|预算)?)"
@@ -51,27 +52,6 @@ RATE = re.compile(
     r"(?P<label>执行率|到位率|占[^,;。()]{0,8}?(?:预算|总额)[^,;。()\d]{0,6}?)"
     r"\s*(?::|为|是|达到?|达)?\s*(?P<number>\d+(?:\.\d+)?)\s*%"
 )
-
-# Why a statement of money received or spent is not in the tables: (Chinese, English).
-EXECUTION_REASONS: dict[str, tuple[str, str]] = {
-    "no_source": (
-        "未指明是专项资金还是自筹资金",
-        "not said whether it is special-fund or self-raised money",
-    ),
-    "whole_project": (
-        "是项目整体的金额，未分专项资金和自筹资金，表中没有此列",
-        "is the whole project's, not split into special fund and self-raised money, "
-        "and the tables have no column for it",
-    ),
-    "no_budget_for_whole": (
-        "称资金已全部到位，但报告未给出该来源的预算金额",
-        "says the money arrived in full, but the report gives no amount of that source",
-    ),
-    "rate_without_amount": (
-        "只给出比率，未给出对应金额；表中只录入金额",
-        "a rate without the amount it is a rate of; the tables hold amounts",
-    ),
-}
 
 
 @dataclass(frozen=True)
@@ -216,7 +196,7 @@ class EvaluationReader(_Reader):
         if which in ("special", "self_raised"):
             self._set(project, f"{which}_{match.kind}", Figure(amount, label, source, where))
             return
-        reason = EXECUTION_REASONS["whole_project" if which == "total" else "no_source"]
+        reason = pair("reason." + ("whole_project" if which == "total" else "no_source"))
         self.issues.append(Issue("unread", project, label, where, shown, reason, source))
 
     def _whose(self, pos: int, mentions: _Mentions, text: _Text) -> str | None:
@@ -279,7 +259,7 @@ class EvaluationReader(_Reader):
                 continue
             budget = _budget_fen(project, which)
             if budget is None:
-                reason = EXECUTION_REASONS["no_budget_for_whole"]
+                reason = pair("reason.no_budget_for_whole")
                 issues.append(Issue("missing", project, f"{which}_received", said.where,
                                     said.label, reason, said.source))  # fmt: skip
                 continue
@@ -305,7 +285,7 @@ def _checked(project: Project, rate: Rate) -> list[Issue]:
     """Return the issue of a rate: none where it agrees with its amounts."""
     figure = project.figures.get(rate.figure) if rate.figure else None
     if figure is None:
-        reason = EXECUTION_REASONS["rate_without_amount"]
+        reason = pair("reason.rate_without_amount")
         return [Issue("unread", project, rate.figure or rate.label, rate.where, rate.printed,
                       reason, rate.source)]  # fmt: skip
     which = rate.figure.rsplit("_", 1)[0]

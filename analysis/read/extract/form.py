@@ -52,6 +52,7 @@ from analysis.read.extract.prose import (
     _key,
     _Reader,
 )
+from analysis.words.labels import pair
 from analysis.words.scoring import EXECUTION, LEVEL1_LOOKUP, LEVEL2_LOOKUP, term_key
 from analysis.words.vocabulary import UNIT_ALIASES
 
@@ -69,33 +70,6 @@ _NAME_PREFIX = re.compile(r"^指标\s*\d+\s*[:：]\s*")
 
 INDICATOR_OUT = ["project_id", "level1", "level2", "name", "target", "actual", "unit",
                  "direction", "weight", "score", "reason", "source"]  # fmt: skip
-
-# Why a figure of a form is not in the tables: (Chinese, English).
-FORM_REASONS: dict[str, tuple[str, str]] = {
-    "carried_over": ("上年结转资金在表中没有对应的列", "the tables have no column for carry-over"),
-    "other_funds": (
-        "其他资金不是专项资金，表中没有对应的列",
-        "other funds are not the special fund, and the tables have no column for them",
-    ),
-    "initial": (
-        "项目的年初预算数与全年预算数不同，表中只录入全年预算数",
-        "the project's initial budget differs from its full-year one; the tables hold the "
-        "full-year budget",
-    ),
-    "cut_money": (
-        "自评表在项目资金之前中断，未录入任何数字",
-        "the form stops before its figures; nothing of it is entered",
-    ),
-    "cut_row": (
-        "绩效指标行不完整（应有三级指标、年度指标值、实际完成值、分值和得分），未录入",
-        "an indicator row cut short (it needs the indicator, target, actual, weight and "
-        "score); not entered",
-    ),
-    "no_indicators": (
-        "自评表在绩效指标之前中断",
-        "the form stops before its indicators",
-    ),
-}
 
 
 @dataclass
@@ -294,14 +268,14 @@ def enter_form(reader: _Reader, form: Form) -> tuple[Project | None, list[Issue]
     title_line = form.where
     if not form.title or not form.organization:
         issue = Issue("missing", None, "project", title_line, form.title or "项目支出绩效自评表",
-                      FORM_REASONS["cut_money"], form.title)  # fmt: skip
+                      pair("reason.cut_money"), form.title)  # fmt: skip
         return None, [issue]
     key = (_ORG_SUFFIX.sub("", _key(form.organization)), _key(form.title).removesuffix("项目"))
     project = reader.projects.setdefault(key, Project(form.organization, form.title))
     special_row = form.money.get("财政拨款") or form.money.get("年度资金总额")
     if special_row is None:
         issues.append(Issue("missing", project, "special", title_line, form.title,
-                            FORM_REASONS["cut_money"], form.title))  # fmt: skip
+                            pair("reason.cut_money"), form.title))  # fmt: skip
         return project, issues
     values, line = special_row
     source = line.printed.strip().replace("\t", " ")
@@ -313,7 +287,7 @@ def enter_form(reader: _Reader, form: Form) -> tuple[Project | None, list[Issue]
     initial, full = _decimal(values.get("年初预算数")), _decimal(values.get("全年预算数"))
     if initial is not None and full is not None and initial != full:
         issues.append(Issue("unread", project, "年初预算数", line.where, values["年初预算数"],
-                            FORM_REASONS["initial"], source))  # fmt: skip
+                            pair("reason.initial"), source))  # fmt: skip
     for label, reason in (("上年结转资金", "carried_over"), ("其他资金", "other_funds")):
         row = form.money.get(label)
         if row is None:
@@ -322,14 +296,14 @@ def enter_form(reader: _Reader, form: Form) -> tuple[Project | None, list[Issue]
         if any(a not in (None, 0) for a in amounts):
             shown = " ".join(row[0].get(c, "") for c in ("全年预算数", "全年执行数"))
             issues.append(Issue("unread", project, label, row[1].where, f"{label} {shown}",
-                                FORM_REASONS[reason], row[1].printed.strip()))  # fmt: skip
+                                pair(f"reason.{reason}"), row[1].printed.strip()))  # fmt: skip
     issues.extend(_money_checks(project, form))
     if not form.saw_indicator_header:
         issues.append(Issue("missing", project, "indicators", title_line, form.title,
-                            FORM_REASONS["no_indicators"], form.title))  # fmt: skip
+                            pair("reason.no_indicators"), form.title))  # fmt: skip
     for line in form.cut_rows:
         issues.append(Issue("missing", project, "indicator", line.where, line.printed.strip(),
-                            FORM_REASONS["cut_row"], line.printed.strip()))  # fmt: skip
+                            pair("reason.cut_row"), line.printed.strip()))  # fmt: skip
     issues.extend(_total_check(project, form))
     return project, issues
 

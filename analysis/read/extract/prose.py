@@ -19,6 +19,7 @@ from analysis.errors import InputError
 from analysis.read.bounds import MAX_DOCX_BYTES, MAX_REPORT_BYTES, check_document, file_bytes
 from analysis.read.csvfile import as_utf8
 from analysis.read.values import category_lookup
+from analysis.words.labels import has_label, pair
 from analysis.words.vocabulary import (
     FEN_PER_WAN,
     UNIT_ALIASES,
@@ -111,24 +112,6 @@ _CN_NUMERALS = "零〇一二两三四五六七八九十百千万亿壹贰叁肆�
 _VAGUE_WORDS = r"若干|待定|不详|未定|另计|另行安排"
 # After a number: words that show it is not money (dates, counts, percentages).
 _NOT_MONEY = "年月日个项%人次倍天家名条台套篇件"
-
-# Why a figure is not in the tables, or what happened to it: (Chinese, English).
-REASONS: dict[str, tuple[str, str]] = {
-    "vague": ("金额未以数字给出", "the amount is not given as a number"),
-    "words": ("金额以汉字数字书写，无法可靠换算", "the amount is written in Chinese numerals"),
-    "colon": ("冒号后不是可读的金额", "what follows the colon is not an amount"),
-    "no_unit": ("金额缺少单位（元、万元或亿元）", "the amount has no unit (元, 万元 or 亿元)"),
-    "cn_amount": ("金额以汉字数字书写，无法可靠换算", "an amount written in Chinese numerals"),
-    "amount": ("金额前没有可识别的科目或字段名称", "no label the parser knows precedes it"),
-    "too_precise": ("金额精度超过 0.01 元", "the amount is finer than 0.01 元"),
-    "no_project": ("此数字前没有提到任何项目", "no project is named before this figure"),
-    "no_special": ("报告未给出该项目的专项资金", "the report gives no special fund for it"),
-    "no_program_name": (
-        "标题中没有计划名称，计划专项资金总额无法写入 programs.csv",
-        "the title names no program, so its total cannot go into programs.csv",
-    ),
-    "no_program_total": ("报告未给出计划专项资金总额", "the report gives no program total"),
-}
 
 
 def _amount(name: str, unit: str = _LABELLED_UNIT) -> str:
@@ -224,16 +207,9 @@ class Issue:
     source: str
 
 
-# kind -> (Chinese, English, whether a figure of the report is missing from the tables)
-ISSUE_KINDS: dict[str, tuple[str, str, bool]] = {
-    "unread": ("无法读取", "unread", True),
-    "conflict": ("数字冲突", "conflicting figure", True),
-    "missing": ("缺少数字", "missing figure", True),
-    "corrected": ("已更正", "corrected", False),
-    "doubtful": ("单位存疑", "doubtful unit", False),
-    "absent": ("未见数字", "not in the report", False),
-    "disagree": ("前后数字不符", "figures disagree", True),
-}
+# What extract says about a figure (labels "issue.<kind>"); these kinds mean a figure of the
+# report is missing from the tables, and are listed in unread.csv.
+MISSING_KINDS = frozenset({"unread", "conflict", "missing", "disagree"})
 
 
 # --- reading the file ---------------------------------------------------------------
@@ -405,7 +381,8 @@ class _Patterns:
                 for kind, label in FIELD_LABELS.items()
             ),
         ]
-        # The shapes of figures that cannot be read (REASONS says why); "text" is what fails.
+        # The shapes of figures that cannot be read (labels "reason.<kind>" say why); "text"
+        # is what fails.
         no_unit = (
             rf"(?:{_NUMBER})(?!\s*+(?:[\d.,]|{_UNIT}))\s*+(?![{_NOT_MONEY}])[^\s,;。()\d]{{0,2}}"
         )
@@ -434,7 +411,7 @@ class _Patterns:
             if name != "colon" or _looks_like_money(m["text"])
         ]
         kept = _first_of_overlaps([*taken, *found])
-        return [m for m in kept if m.kind in REASONS]
+        return [m for m in kept if has_label(f"reason.{m.kind}")]
 
 
 def _starting(first: Iterable[str], *patterns: str) -> str:
@@ -599,7 +576,9 @@ class _Reader:
         )
 
     def _issue(self, kind, project, name, where, text, reason: str, source) -> None:
-        self.issues.append(Issue(kind, project, name, where, text, REASONS[reason], source))
+        self.issues.append(
+            Issue(kind, project, name, where, text, pair(f"reason.{reason}"), source)
+        )
 
 
 def _amount_of(match: _Match, name: str, text: _Text) -> Amount | None:

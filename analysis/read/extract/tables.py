@@ -19,8 +19,7 @@ from analysis.read.extract.execution import EvaluationReader
 from analysis.read.extract.form import INDICATOR_OUT, Form, enter_form, parse_form, split_forms
 from analysis.read.extract.ids import id_prefix
 from analysis.read.extract.prose import (
-    ISSUE_KINDS,
-    REASONS,
+    MISSING_KINDS,
     TITLE,
     YEAR,
     Amount,
@@ -33,6 +32,7 @@ from analysis.read.extract.prose import (
     read_report,
 )
 from analysis.read.extract.units import about, reconcile_units
+from analysis.words.labels import pair
 from analysis.words.vocabulary import (
     CATEGORIES,
     DEFAULT_UNIT,
@@ -104,14 +104,14 @@ def extract(
         issues.extend(reader.finish(project))
         if "special" not in project.figures:
             source = " | ".join(project.sources)
-            reason = REASONS["no_special"]
+            reason = pair("reason.no_special")
             issues.append(Issue("missing", project, "special", "", project.title, reason, source))
     total = reader.program_total
     if total is None:
-        reason = REASONS["no_program_total"]
+        reason = pair("reason.no_program_total")
         issues.append(Issue("absent", None, "special_total", "", program, reason, ""))
     elif not program:
-        issues.append(about(total, "missing", None, "program", REASONS["no_program_name"]))
+        issues.append(about(total, "missing", None, "program", pair("reason.no_program_name")))
     return Extraction(
         projects=_projects_table(projects, program, year, forms),
         lines=_lines_table(projects),
@@ -236,7 +236,7 @@ def _unread_table(issues: list[Issue]) -> pd.DataFrame:
             "source": issue.source,
         }
         for issue in issues
-        if ISSUE_KINDS[issue.kind][2]
+        if issue.kind in MISSING_KINDS
     ]
     return pd.DataFrame(rows, columns=UNREAD_COLUMNS)
 
@@ -326,7 +326,7 @@ def default_out(report: str | Path) -> Path:
 
 def issue_text(issue: Issue, report: str) -> str:
     """Return the one line a person reads about an issue: where, what, why, which sentence."""
-    zh, en, _ = ISSUE_KINDS[issue.kind]
+    zh, en = pair(f"issue.{issue.kind}")
     where = f"{report}, {issue.where}" if issue.where else report
     who = f" {issue.project.project_id}（{issue.project.organization}）" if issue.project else ""
     text = f"{where}: {zh} / {en}{who}: “{issue.text}”: {' / '.join(issue.reason)}"
