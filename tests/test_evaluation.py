@@ -354,7 +354,16 @@ def values(sheet, row: int, first: int, last: int) -> list:
 
 
 def test_the_programs_sheet_comes_first_then_one_per_project(workbook):
-    assert workbook.sheetnames == ["汇总", "PX-01", "PX-02", "PX-03", "PX-04", "PX-05"]
+    # 说明 first (what the data are, the files' sha256), then the program's summary, every
+    # project's score as one table, and a form per project.
+    names = ["说明", "汇总", "各项目得分", "PX-01", "PX-02", "PX-03", "PX-04", "PX-05"]
+    assert workbook.sheetnames == names
+    about = [c.value for c in workbook["说明"]["A"]]
+    assert "数据范围" in about and "源文件" in about and "projects.csv" in about
+    scores = workbook["各项目得分"]
+    assert scores.freeze_panes == "A2" and scores.auto_filter.ref.startswith("A1:")
+    assert scores.max_row == 6  # the header and five projects
+    assert scores.print_title_rows == "$1:$1"
 
 
 def test_the_summary_gives_money_by_source_with_counts(workbook):
@@ -450,7 +459,7 @@ def test_run_writes_the_workbook_in_the_runs_language(data, tmp_path):
     assert statuses["evaluation"] == "ok"
     book = load_workbook(tmp_path / "en" / "tables" / "self_evaluation.xlsx")
     # A form for each project with a notebook: the two largest special funds, 50 and 40.
-    assert book.sheetnames == ["Summary", "PX-01", "PX-03"]
+    assert book.sheetnames == ["About", "Summary", "Scores", "PX-01", "PX-03"]
     assert "(of 5)" in book["Summary"]["A21"].value
     assert book["Summary"]["A15"].value == "PX-05"  # the summary lists every project
     assert book["PX-01"]["A1"].value == "Project expenditure performance self-evaluation"

@@ -21,10 +21,10 @@ from analysis.report.tables import (
     csv_text,
     measure_tables,
     neutralized,
-    text_cell,
     write_csv,
     write_workbook,
 )
+from analysis.report.xlsx import text_cell
 
 FLOATS = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
@@ -137,3 +137,49 @@ def test_neutralized_touches_only_text_that_excel_would_run():
     assert shown["amount"].tolist() == [-1.0, 2.0, -3.0, 4.0, 5.0]
     same = pd.DataFrame({"name": ["plain"]})
     assert neutralized(same) is same
+
+
+# --- workbooks ready to print (issue 16, item 3) ---------------------------------------
+
+
+@pytest.fixture(scope="module")
+def seed_workbook(tmp_path_factory):
+    ds = load()
+    tables = measure_tables(measure(ds), check(ds), reconciliation(ds))
+    path = write_workbook(tables, tmp_path_factory.mktemp("book") / "summary.xlsx", "zh")
+    return load_workbook(path)
+
+
+def test_the_workbook_opens_with_what_its_data_are(seed_workbook):
+    assert seed_workbook.sheetnames[0] == "说明"
+    about = {
+        r[0].value: r[1].value for r in seed_workbook["说明"].iter_rows(min_row=2) if r[0].value
+    }
+    assert (
+        about["数据范围"].startswith("2021 年县域创新跃升计划") and "4 个项目" in about["数据范围"]
+    )
+    assert "万元" in about["金额单位"]
+
+
+def test_every_table_sheet_is_laid_out_for_reading_and_printing(seed_workbook):
+    for sheet in seed_workbook.worksheets[1:]:
+        assert sheet.freeze_panes == "A2", sheet.title
+        last = sheet.cell(1, sheet.max_column).column_letter
+        assert sheet.auto_filter.ref == f"A1:{last}{sheet.max_row}", sheet.title
+        assert sheet.print_title_rows == "$1:$1", sheet.title
+        assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.fitToWidth == 1
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert str(sheet.page_setup.paperSize) == sheet.PAPERSIZE_A4  # "9", A4
+        for cell in sheet[1]:  # every column wide enough for its header, at least
+            assert sheet.column_dimensions[cell.column_letter].width >= 6, (sheet.title, cell.value)
+
+
+def test_column_widths_count_a_chinese_character_twice(seed_workbook):
+    sheet = seed_workbook["计划汇总"]
+    headers = {c.value: c.column_letter for c in sheet[1]}
+    widths = {h: sheet.column_dimensions[letter].width for h, letter in headers.items()}
+    # 县域创新跃升计划, 8 Chinese characters, takes 16 widths; 2021 four.
+    assert widths["计划"] >= 16 and widths["年度"] < 8
+    assert sheet[f"{headers['计划']}2"].value == "县域创新跃升计划"
+    figure = sheet[f"{headers['专项资金（万元）']}2"]
+    assert figure.value == 200 and figure.number_format == "#,##0.00"

@@ -71,7 +71,15 @@ def test_a_table_for_people_prints_as_people_read_and_keeps_its_numbers(a):
     # Numbers stay numbers: what an analyst sums or writes to Excel is the figure itself.
     assert table["专项资金"].sum() == pytest.approx(200.0)
     assert table["撬动比"].iloc[0] == pytest.approx(188 / 52)
-    assert "<td>1 : 3.62</td>" in table._repr_html_()
+    html = table._repr_html_()
+    # For reading: figures right and whole, ids unbroken, headers kept whole, no index
+    # column, a figure nobody gave as "—", the unit above the table.
+    assert '<td class="num">1 : 3.62</td>' in html and '<td class="num">240.00</td>' in html
+    assert '<td class="code">XYCX-2021-01</td>' in html
+    assert '<th class="num" scope="col">专项资金</th>' in html
+    assert "<td>1</td>" not in html and 'scope="row"' not in html
+    assert '<td class="num">—</td>' in html and "万元" in html
+    assert "word-break:keep-all" in html and "white-space:nowrap" in html
 
 
 def test_codes_are_named_in_the_chosen_language():
