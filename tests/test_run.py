@@ -183,6 +183,8 @@ def test_html_has_no_code(english_run):
     html = (out / "html" / "overview.html").read_text(encoding="utf-8")
     assert "fa.open(" not in html and "a.chart(" not in html
     assert "Program totals" in html
+    # An English page: the notebooks' Chinese half is left out.
+    assert "计划合计" not in html and "本笔记本" not in html
 
 
 def test_executed_notebook_uses_the_data_and_language(english_run):
@@ -215,11 +217,18 @@ def test_manifest_records_inputs_packages_and_notebooks(english_run):
 def test_summary_workbook_is_for_people(english_run):
     _, out, _ = english_run
     book = load_workbook(out / "tables" / "summary.xlsx")
+    assert book.sheetnames[0] == "About"
+    about = {r[0].value: r[1].value for r in book["About"].iter_rows(min_row=2) if r[0].value}
+    # The files read, with the sha256 the manifest gives them.
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    for name, digest in manifest["data"]["files"].items():
+        assert about[name] == digest
+    assert about["Written"] == manifest["started"]
     sheet = book["Projects"]
-    assert sheet["A1"].value.startswith("Unit: 万元")
-    headers = [c.value for c in sheet[2]]
-    assert "Special fund" in headers and "Leverage" in headers
-    special = sheet.cell(row=3, column=headers.index("Special fund") + 1)
+    headers = [c.value for c in sheet[1]]  # the header in row 1, frozen under it
+    assert sheet.freeze_panes == "A2"
+    assert "Special fund (万元)" in headers and "Leverage" in headers
+    special = sheet.cell(row=2, column=headers.index("Special fund (万元)") + 1)
     assert special.number_format == "#,##0.00"
     assert isinstance(special.value, int | float)  # a number, not text
 
@@ -233,10 +242,9 @@ def test_chinese_summary_headers(tmp_path):
     tables = measure_tables(measure(ds), check(ds), reconciliation(ds))
     book = load_workbook(write_workbook(tables, tmp_path / "s.xlsx", "zh", ds.categories))
     sheet = book["项目"]
-    assert sheet["A1"].value == "单位：万元"
-    headers = [c.value for c in sheet[2]]
-    assert headers[:3] == ["项目编号", "承担单位", "专项资金"]
-    leverage = sheet.cell(row=3, column=headers.index("撬动比") + 1)
+    headers = [c.value for c in sheet[1]]
+    assert headers[:3] == ["项目编号", "承担单位", "专项资金（万元）"]
+    leverage = sheet.cell(row=2, column=headers.index("撬动比") + 1)
     assert leverage.number_format == '"1 : "#,##0.00'
     assert leverage.value == pytest.approx(188 / 52)
 

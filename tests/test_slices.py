@@ -72,8 +72,12 @@ def test_the_index_links_every_slice_with_its_headline_figures(region_run):
     out, manifest = region_run
     index = out / manifest["index"]
     page = index.read_text(encoding="utf-8")
-    assert "<td>东城</td><td>3</td><td>240.00</td><td>900.00</td><td>1 : 2.75</td>" in page
-    assert "<td>西城</td><td>3</td><td>110.00</td><td>350.00</td><td>1 : 2.18</td>" in page
+    for name, *figures in (("东城", "3", "240.00", "900.00", "1 : 2.75"),
+                           ("西城", "3", "110.00", "350.00", "1 : 2.18")):  # fmt: skip
+        row = f'<td class="text">{name}</td>' + "".join(
+            f'<td class="num">{f}</td>' for f in figures
+        )
+        assert row in page
     assert "另有 1 个项目未填地区" in page  # P5 names no region
     links = linked_files(index)
     assert "by_region/西城/html/overview.html" in links and "html/overview.html" in links
@@ -139,7 +143,12 @@ def test_years_run_oldest_first_and_a_failing_slice_fails_the_run(province, tmp_
     assert "year 2019" in executed.cells[-1].outputs[0]["text"]
     page = (kept / "index.html").read_text(encoding="utf-8")
     assert 'class="failed"' in page and "by_year/2020/html/picky.html" not in page
-    assert "<td>2019 年</td><td>3</td><td>170.00</td><td>650.00</td>" in page
+    cells = ['<td class="text">2019 年</td>', '<td class="num">3</td>',
+             '<td class="num">170.00</td>', '<td class="num">650.00</td>']  # fmt: skip
+    assert "".join(cells) in page
+    # The slice's pages lead back to the report's index, three folders up.
+    slice_page = (kept / "by_year" / "2019" / "html" / "good.html").read_text(encoding="utf-8")
+    assert 'href="../../../index.html"' in slice_page and "2019 年" in slice_page
 
 
 def test_by_is_a_choice_of_three():

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from analysis.config import NOTEBOOKS_DIR
 from analysis.draw.theme import FONT_WARNING_START
+from analysis.report.html import PageContext
 from analysis.report.plan import Job
 from analysis.report.record import Outcome, record_outputs
 
@@ -222,9 +223,13 @@ def execute_all(
     progress: Progress,
     meanwhile: Callable[[], object] | None = None,
     check: Callable[[], None] | None = None,
+    context: PageContext | None = None,
 ) -> tuple[list[Outcome], object]:
     """Execute the jobs, `workers` at a time; a failing notebook does not stop the others.
     Return their Outcomes, in the jobs' order, and what `meanwhile` returned.
+
+    `context` says what the notebooks' HTML pages say beyond them (language, scope, the
+    way to the report's index: analysis.report.html).
 
     `meanwhile`, if given, runs on this thread once the first kernels are starting. This
     thread also exports each finished notebook, so a worker goes straight to the next one.
@@ -245,7 +250,7 @@ def execute_all(
                 check()
                 finished, _ = wait(running, timeout=0.25, return_when=FIRST_COMPLETED)
                 for future in finished:
-                    outcome = record_outputs(future.result(), build)
+                    outcome = record_outputs(future.result(), build, context)
                     running.pop(future)
                     outcomes[outcome.name] = outcome
                     progress.finished(outcome)

@@ -268,3 +268,35 @@ def heading(page: list[Block], lang: str) -> str:
         if in_language(title, lang):
             return in_language(title, lang)
     return titles[0] if titles else ""
+
+
+_PARAGRAPHS = re.compile(r"\n\s*\n")
+
+
+def one_language(found: list[Block], lang: str) -> list[Block]:
+    """Return what a reader of lang sees of a notebook's blocks: each heading and
+    paragraph in lang (a bilingual one cut to its part in lang, one wholly in the other
+    language left out), no rule between the languages, every output as it is. A paragraph
+    without letters (a formula, a figure) is kept in both."""
+    kept: list[Block] = []
+    for block in found:
+        if isinstance(block, Heading):
+            text = in_language(block.text, lang)
+            if text:
+                kept.append(Heading(block.level, text))
+        elif isinstance(block, Prose):
+            paragraphs = [
+                _in_language_or_neutral(p, lang) for p in _PARAGRAPHS.split(block.markdown)
+            ]
+            text = "\n\n".join(p for p in paragraphs if p.strip())
+            if text:
+                kept.append(Prose(text))
+        elif not isinstance(block, Rule):
+            kept.append(block)
+    return kept
+
+
+def _in_language_or_neutral(text: str, lang: str) -> str:
+    if not any(ch.isalpha() for ch in text):
+        return text
+    return in_language(text, lang)

@@ -13,11 +13,11 @@ import os
 import stat
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from analysis.config import PROJECT_ROOT
-from analysis.report.html import export_html
+from analysis.report.html import PageContext, export_html
 
 MANIFEST = "manifest.json"
 FORMAT = "fund-analysis-report"
@@ -148,8 +148,9 @@ def read_manifest(folder: Path) -> dict | None:
 # --- a notebook's files ----------------------------------------------------------------
 
 
-def record_outputs(outcome: Outcome, build: Path) -> Outcome:
-    """Export the executed notebook to HTML and list every file it left, in the Outcome.
+def record_outputs(outcome: Outcome, build: Path, context: PageContext | None = None) -> Outcome:
+    """Export the executed notebook to HTML (a page as `context` says: analysis.report.html)
+    and list every file it left, in the Outcome.
 
     The figures a notebook saved are named in its outputs' metadata (Analysis.chart puts
     them there), so each notebook's record lists exactly the files it wrote.
@@ -161,7 +162,9 @@ def record_outputs(outcome: Outcome, build: Path) -> Outcome:
         return outcome
     executed = nbformat.read(notebook, as_version=4)
     outcome.outputs.append(notebook.relative_to(build).as_posix())
-    html = export_html(executed, build / "html" / f"{outcome.name}.html")
+    if context is not None and "project_id" in outcome.parameters:  # a project's page
+        context = replace(context, scope=f"{outcome.parameters['project_id']} · {context.scope}")
+    html = export_html(executed, build / "html" / f"{outcome.name}.html", context)
     outcome.outputs.append(html.relative_to(build).as_posix())
     outcome.outputs += [f for f in saved_files(executed) if (build / f).is_file()]
     return outcome

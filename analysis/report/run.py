@@ -23,15 +23,15 @@ from analysis.config import DATA_DIR
 from analysis.errors import InputError
 from analysis.report.execute import Progress, execute_all
 from analysis.report.folder import Interrupted, OutputFolder
+from analysis.report.html import PageContext
 from analysis.report.plan import DEFAULT_PROJECT_NOTEBOOKS, plan
 from analysis.report.record import (
     RunRecord,
     git_commit,
-    input_files,
     package_versions,
-    sha256,
 )
 from analysis.report.slices import Slices
+from analysis.report.xlsx import About
 
 
 def run(
@@ -66,24 +66,28 @@ def run(
         jobs_planned = plan(a.data, given, lang, project_notebooks)
         sliced = Slices.plan(a, by, given)  # a --by the data cannot be sliced by stops here
         check = folder.signals.check
+        # What the workbooks' 说明 sheets, the pages and the index say about the data.
+        about = About.of(a.data, lang, written=record.started)
+        context = PageContext(lang, about.scope)
         prepare = functools.partial(
-            _prepare, a, folder.build, given, project_notebooks, stream, check
+            _prepare, a, folder.build, given, project_notebooks, stream, check, about
         )
         with Progress(len(jobs_planned) + sliced.size, stream) as progress:
             outcomes, (findings, tables) = execute_all(
-                jobs_planned, folder.build, workers, progress, prepare, check
+                jobs_planned, folder.build, workers, progress, prepare, check, context
             )
-            outcomes += sliced.execute(folder.build, workers, progress, check)
+            outcomes += sliced.execute(folder.build, workers, progress, check, context)
         (folder.build / CACHE_NAME).unlink(missing_ok=True)
-        sliced.write_index(record, folder.build, outcomes, jobs_planned, lang)
         record.lap("notebooks_s")
-        _describe(record, a.data, findings, tables, outcomes, folder.build)
+        _describe(record, a.data, about, findings, tables, outcomes, folder.build)
+        _documents(record, a, about, sliced, folder.build)
+        record.lap("documents_s")
         folder.keep(record)
     return record
 
 
 def _prepare(
-    a, build: Path, data: str, project_notebooks: int | None, stream, check
+    a, build: Path, data: str, project_notebooks: int | None, stream, check, about: About
 ) -> tuple[dict, list[Path]]:
     """Check and measure the data (an Analysis), leave it for the notebooks, write the
     tables; return the findings' counts and the tables written. Runs while the first
@@ -103,21 +107,46 @@ def _prepare(
     check()
     written = write_csv(tables, build / "tables")
     summary_xlsx = build / "tables" / "summary.xlsx"
-    written.append(write_workbook(tables, summary_xlsx, a.lang, a.data.categories, check))
+    written.append(write_workbook(tables, summary_xlsx, a.lang, a.data.categories, check, about))
     check()
     # The 项目支出绩效自评表 of each program, and of the projects with a notebook.
     evaluation_xlsx = build / "tables" / SELF_EVALUATION_FILES[a.lang]
     written.append(
-        write_self_evaluation(measures, a.data, evaluation_xlsx, a.lang, project_notebooks)
+        write_self_evaluation(measures, a.data, evaluation_xlsx, a.lang, project_notebooks, about)
     )
     return summary(findings), written
 
 
-def _describe(record: RunRecord, ds, findings: dict, tables: list[Path], outcomes, build) -> None:
+def _documents(record: RunRecord, a, about: About, sliced: Slices, build: Path) -> None:
+    """Write what people open first: the index of every page and file (index.html)."""
+    from analysis.measure.measures import headline
+    from analysis.report.index import Document, write_index
+    from analysis.report.self_evaluation import FILE_NAMES as SELF_EVALUATION_FILES
+
+    documents = [
+        Document("tables/summary.xlsx", "file_summary"),
+        Document(f"tables/{SELF_EVALUATION_FILES[a.lang]}", "file_self_evaluation"),
+        Document("manifest.json", "file_manifest"),
+    ]
+    index = write_index(
+        build,
+        a.lang,
+        scope=about.scope,
+        headline=headline(a.measures.projects),
+        written=about.written,
+        outcomes=record.notebooks,
+        documents=documents,
+        projects=a.measures.projects,
+        slices_html=sliced.section(record, record.notebooks),
+    )
+    record.index = index.relative_to(build).as_posix()
+
+
+def _describe(
+    record: RunRecord, ds, about: About, findings: dict, tables: list[Path], outcomes, build
+) -> None:
     """Fill in the record: the data read, the versions that ran, the files written."""
-    source = Path(ds.source).resolve()
-    files = {p.name: sha256(p) for p in input_files(source)}
-    record.data = {"source": str(source), "files": files, "findings": findings}
+    record.data = {"source": about.source, "files": about.files, "findings": findings}
     record.packages = package_versions()
     record.version = __version__
     record.git_commit = git_commit()

@@ -4,8 +4,9 @@ A province reads its report a year, a program or a region at a time. With --by, 
 executes the program notebooks once more for each value present (a year, a program, a
 region named by some project), each slice into a folder of its own beside the report's
 other folders (by_year/2021/ holds notebooks/, html/ and figures/ as the report does), and
-writes index.html: every slice with its headline figures (projects, special fund, total,
-leverage as a ratio of sums) and links to its pages. Projects that name no region are in
+gives the report's index.html (analysis.report.index) a section: every slice with its
+headline figures (projects, special fund, total, leverage as a ratio of sums) and links
+to its pages. Projects that name no region are in
 no region slice; the index says how many.
 """
 
@@ -23,10 +24,9 @@ from analysis.errors import InputError
 from analysis.report import plan
 from analysis.report.plan import Job
 from analysis.words.formats import leverage, wan
-from analysis.words.labels import has_label, label
+from analysis.words.labels import label
 
 BY = ("year", "program", "region")
-INDEX = "index.html"
 
 
 @dataclass
@@ -99,70 +99,36 @@ def unsliced(projects: pd.DataFrame, by: str) -> int:
     return int((values.isna() | values.astype(str).eq("")).sum())
 
 
-def write_index(
-    folder: Path,
-    slices: list[Slice],
-    statuses: dict[str, str],
-    main: list[str],
-    lang: str,
-    left_out: int = 0,
-) -> Path:
-    """Write folder/index.html: the report's own pages, then every slice with its headline
-    figures and a link to each of its pages (a failed notebook marked). Plain HTML with its
-    style inline: it opens without the internet."""
+def section(slices: list[Slice], outcomes: list, lang: str, left_out: int = 0) -> str:
+    """Return the index's section of a --by run: every slice with its headline figures and
+    a link to each of its pages (a failed notebook marked, not linked)."""
+    from analysis.report.index import page_link
+
     by = slices[0].by if slices else "year"
     head = [label(k, lang) for k in (by, "n_projects", "special", "total", "leverage")]
     head.append(label("index_pages", lang))
+    classes = ["text", "num", "num", "num", "num", "text"]
     rows = []
     for s in slices:
-        pages = " · ".join(
-            _page(f"{s.folder}/", name, statuses, lang) for name in plan.PROGRAM_NOTEBOOKS
-        )
+        prefix = f"{s.folder}/"
+        pages = " · ".join(page_link(o, lang, prefix) for o in outcomes
+                           if o.name.startswith(prefix))  # fmt: skip
         cells = [html.escape(s.name(lang)), f"{s.n_projects:,}", wan(s.special), wan(s.total),
                  leverage(s.leverage), pages]  # fmt: skip
-        rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+        shown = "".join(f'<td class="{c}">{v}</td>' for c, v in zip(classes, cells, strict=True))
+        rows.append(f"<tr>{shown}</tr>")
+    header = "".join(f'<th class="{c}" scope="col">{html.escape(h)}</th>'
+                     for h, c in zip(head, classes, strict=True))  # fmt: skip
+    unit = html.escape(label("unit_wan", lang))
     note = label("index_unsliced", lang, n=f"{left_out:,}") if left_out else ""
-    title = label("index_title", lang)
-    body = f"""<!DOCTYPE html>
-<html lang="{"zh-CN" if lang == "zh" else "en"}">
-<head>
-<meta charset="utf-8">
-<title>{html.escape(title)}</title>
-<style>
-body {{ font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif;
-       margin: 2em; color: #222; }}
-table {{ border-collapse: collapse; }}
-th, td {{ padding: 0.3em 0.8em; border-bottom: 1px solid #ddd; text-align: left; }}
-td:nth-child(2), td:nth-child(3), td:nth-child(4), td:nth-child(5) {{ text-align: right; }}
-.failed {{ color: #b00020; }}
-</style>
-</head>
-<body>
-<h1>{html.escape(title)}</h1>
-<h2>{html.escape(label("index_all", lang))}</h2>
-<p>{" · ".join(_page("", name, statuses, lang) for name in main)}</p>
-<h2>{html.escape(label(f"index_by_{by}", lang))}</h2>
-<p>{html.escape(label("unit_wan", lang))}</p>
-<table>
-<tr>{"".join(f"<th>{html.escape(h)}</th>" for h in head)}</tr>
-{chr(10).join(rows)}
-</table>
-{f"<p>{html.escape(note)}</p>" if note else ""}
-</body>
-</html>
-"""
-    path = folder / INDEX
-    path.write_text(body, encoding="utf-8")
-    return path
-
-
-def _page(prefix: str, name: str, statuses: dict[str, str], lang: str) -> str:
-    """Return the link to one notebook's page, marked where the notebook failed."""
-    key = f"notebook_{name}"
-    shown = html.escape(label(key, lang) if has_label(key) else name)
-    if statuses.get(f"{prefix}{name}") != "ok":
-        return f'<span class="failed">{shown} ({html.escape(label("index_failed", lang))})</span>'
-    return f'<a href="{html.escape(prefix)}html/{html.escape(name)}.html">{shown}</a>'
+    return (
+        f"<h2>{html.escape(label(f'index_by_{by}', lang))}</h2>\n"
+        f'<table class="fa-table"><caption><span class="fa-unit">{unit}</span></caption>'
+        f"<thead><tr>{header}</tr></thead><tbody>\n"
+        + "\n".join(rows)
+        + "\n</tbody></table>"
+        + (f"<p>{html.escape(note)}</p>" if note else "")
+    )
 
 
 @dataclass
@@ -189,10 +155,17 @@ class Slices:
         """How many notebooks the slices run."""
         return len(self.slices) * len(plan.PROGRAM_NOTEBOOKS)
 
-    def execute(self, build: Path, workers: int, progress, check) -> list:
+    def execute(self, build: Path, workers: int, progress, check, context=None) -> list:
         """Execute each slice's notebooks into its own folder of the build; return their
-        Outcomes, named and listing their files from the top of the report."""
+        Outcomes, named and listing their files from the top of the report. context: the
+        report's pages' (analysis.report.html.PageContext); a slice's pages name the
+        slice as their scope."""
+        from dataclasses import replace
+
         from analysis.report.execute import execute_all
+        from analysis.report.html import PageContext
+
+        context = context or PageContext(self.lang)
 
         outcomes = []
         for piece in self.slices:
@@ -200,23 +173,23 @@ class Slices:
             for sub in ("notebooks", "html", "figures"):
                 (folder / sub).mkdir(parents=True)
             jobs = piece.jobs(self.data, self.lang)
+            up = "../" * (piece.folder.count("/") + 2)  # from <slice>/html/ to the top
+            pages = replace(context, scope=piece.name(self.lang), index=f"{up}index.html")
             done, _ = execute_all(
-                jobs, folder, workers, _InFolder(progress, piece.folder), None, check
+                jobs, folder, workers, _InFolder(progress, piece.folder), None, check, pages
             )
             for outcome in done:
                 outcome.outputs = [f"{piece.folder}/{o}" for o in outcome.outputs]
                 outcomes.append(outcome)
         return outcomes
 
-    def write_index(self, record, build: Path, outcomes: list, main_jobs: list, lang: str) -> None:
-        """Write index.html for a --by run and note it, with the slices, in the record."""
+    def section(self, record, outcomes: list) -> str:
+        """Return the index's section of a --by run ("" without --by), and note the slices
+        in the record."""
         if self.by is None:
-            return
-        statuses = {o.name: o.status for o in outcomes}
-        main = [job.name for job in main_jobs]
-        index = write_index(build, self.slices, statuses, main, lang, self.left_out)
-        record.index = index.relative_to(build).as_posix()
+            return ""
         record.slices = [s.record() for s in self.slices]
+        return section(self.slices, outcomes, self.lang, self.left_out)
 
 
 class _InFolder:

@@ -241,6 +241,8 @@ TABLE_CSS = (
     "border-bottom:1.5px solid #444}"
     ".fa-table .num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}"
     ".fa-table td.code,.fa-table th.code{white-space:nowrap}"
+    # a name wraps only when long (a program's name stays on one line, a note wraps)
+    ".fa-table td.text{min-width:8em}"
     ".fa-table tbody th{font-weight:normal;color:#333;white-space:nowrap}"
 )
 
