@@ -129,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     rules = commands.add_parser("rules", help="list the data-quality rules")
     rules.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    _lang_option(rules, "zh")
     rules.set_defaults(handler=_rules)
 
     notebooks = commands.add_parser(
@@ -257,15 +258,21 @@ def _extract(args: argparse.Namespace) -> int:
 def _rules(args: argparse.Namespace) -> int:
     from analysis.check.rules import rules_table
     from analysis.report.tables import csv_text
-    from analysis.words.formats import text_table
+    from analysis.words.formats import column_header, text_table
+    from analysis.words.labels import label
 
-    table = rules_table()
+    table = rules_table(args.lang)
     if args.format == "csv":
         _write_text(csv_text(table))
     elif args.format == "json":
         _write_json(_records(table))
-    else:
-        _write_text(text_table(table[["rule", "name", "severity", "files", "message_zh"]]) + "\n")
+    else:  # for people: names and severities in words, fields named
+        columns = ["rule", "title", "severity", "files", f"message_{args.lang}"]
+        shown = table[columns].assign(severity=[label(s, args.lang) for s in table["severity"]])
+        shown.columns = [
+            column_header(c if c != "title" else "name", args.lang) for c in columns[:4]
+        ] + [column_header("message", args.lang)]
+        _write_text(text_table(shown) + "\n")
     return 0
 
 

@@ -159,6 +159,9 @@ def test_rules_listing():
     result = run("rules", "--format", "csv")
     table = pd.read_csv(io.StringIO(result.stdout))
     assert {"rule", "severity", "files", "message_zh", "message_en"} <= set(table.columns)
+    shown = run("rules").stdout  # for people: words, not {placeholders} or codes
+    assert "{" not in shown and "〈项目编号〉" in shown and "金额为负数" in shown
+    assert "negative_amount" not in shown and "错误" in shown
 
 
 @pytest.mark.parametrize(("given", "shown"), [(None, "False 0"), ("1", "True 1")])

@@ -46,6 +46,19 @@ def test_rule_table_has_ids_severities_files_and_both_languages():
     assert not table["message_en"].str.contains(r"[\u4e00-\u9fff]").any()
 
 
+def test_rules_are_listed_in_words_not_templates():
+    table = rules_table("zh")
+    for column in ("message_zh", "message_en", "title"):
+        assert not table[column].str.contains("{", regex=False).any(), column
+    r01 = table.set_index("rule").loc["R01"]
+    assert r01["title"] == "金额为负数"
+    assert r01["message_zh"].startswith("〈项目编号〉（〈承担单位〉）")
+    assert r01["template_zh"].startswith("{project_id}（{organization}）")  # for programs
+    assert rules_table("en").set_index("rule").loc["R01", "title"] == "Negative amount"
+    # Every rule has a name in both languages, not its code.
+    assert not set(table["title"]) & set(table["name"])
+
+
 INDICATOR_COLUMNS = ["project_id", "level1", "level2", "name", "target", "actual", "unit",
                      "direction", "weight", "score", "reason"]  # fmt: skip
 # Indicators of 北塑管业 that are right: weights 40 + 30 + 20 = 90.

@@ -10,6 +10,7 @@ decimals), compared in whole 分 so that no float rounding widens the tolerance.
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from analysis.read.keys import id_codes, is_first
 from analysis.read.load import Dataset
 from analysis.words import scoring
 from analysis.words.formats import leverage, tolerance, wan
+from analysis.words.labels import has_label, label
 from analysis.words.registry import kind
 from analysis.words.vocabulary import FEN_PER_WAN, TOLERANCE_FEN_PER_FIGURE, fen, is_corrected
 
@@ -710,18 +712,40 @@ RULES: tuple[Rule, ...] = (
 )  # fmt: skip
 
 
-def rules_table() -> pd.DataFrame:
-    """Return the rules as a table: id, name, severity, files, message (zh and en)."""
+def rules_table(lang: str = "zh") -> pd.DataFrame:
+    """Return the rules as a table: id, code name, title (the name people read, in lang),
+    severity, files, and each message with its fields named in words ("{project_id}" as
+    〈项目编号〉), in both languages; template_zh/en keep the fields for programs."""
     return pd.DataFrame(
         {
             "rule": [r.id for r in RULES],
             "name": [r.name for r in RULES],
+            "title": [label(r.name, lang) for r in RULES],
             "severity": [r.severity for r in RULES],
             "files": [", ".join(r.files) for r in RULES],
-            "message_zh": [r.message_zh for r in RULES],
-            "message_en": [r.message_en for r in RULES],
+            "message_zh": [readable(r.message_zh, "zh") for r in RULES],
+            "message_en": [readable(r.message_en, "en") for r in RULES],
+            "template_zh": [r.message_zh for r in RULES],
+            "template_en": [r.message_en for r in RULES],
         }
     )
+
+
+_FIELD = re.compile(r"\{(\w+)(?:[:!][^}]*)?\}")
+_MARKS = {"zh": ("〈", "〉"), "en": ("<", ">")}
+
+
+def readable(template: str, lang: str) -> str:
+    """Return a message template as people read it: each field named in words, in marks
+    ("{project_id}（{organization}）" as "〈项目编号〉（〈承担单位〉）")."""
+    opening, closing = _MARKS[lang]
+
+    def word(match: re.Match) -> str:
+        name = match.group(1)
+        key = f"field_{name}" if has_label(f"field_{name}") else name
+        return f"{opening}{label(key, lang)}{closing}" if has_label(key) else match.group(0)
+
+    return _FIELD.sub(word, template)
 
 
 def check(ds: Dataset) -> pd.DataFrame:
