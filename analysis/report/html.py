@@ -50,7 +50,9 @@ pre.error { background: #fdecea; color: #7a1010; }
   body { max-width: none; padding: 0; font-size: 10.5pt; }
   nav { display: none; }
   h2 { break-before: page; }
-  h1 + .scope + h2, h1 + .scope + * + h2 { break-before: auto; }
+  h2.first { break-before: auto; }
+  .fa-table.many { font-size: 7pt; }
+  .fa-table.many th, .fa-table.many td { padding: .15em .3em; }
   h2, h3 { break-after: avoid; }
   figure, table, tr { break-inside: avoid; }
   .wide { overflow: visible; }
@@ -88,9 +90,13 @@ def render(blocks: list[page.Block], context: PageContext) -> str:
     heading = page.heading(blocks, lang) or label("index_title", lang)
     title = label("page_title", lang, heading=heading, scope=context.scope)
     body = []
-    said_scope = False
+    said_scope = first_section = False
     for block in blocks:
-        body.append(_block(block, lang))
+        shown = _block(block, lang)
+        if not first_section and isinstance(block, page.Heading) and block.level == 2:
+            shown = shown.replace("<h2>", '<h2 class="first">', 1)  # with the introduction
+            first_section = True
+        body.append(shown)
         if not said_scope and isinstance(block, page.Heading) and block.level == 1:
             if context.scope:
                 scope = label("page_scope", lang, scope=context.scope)

@@ -33,6 +33,9 @@ from analysis.report.record import (
 from analysis.report.slices import Slices
 from analysis.report.xlsx import About
 
+# The Word report at the top of a report, by language.
+DOCX_NAMES = {"zh": "报告.docx", "en": "report.docx"}
+
 
 def run(
     data: str | None,
@@ -124,6 +127,7 @@ def _documents(record: RunRecord, a, about: About, sliced: Slices, build: Path) 
     from analysis.report.self_evaluation import FILE_NAMES as SELF_EVALUATION_FILES
 
     documents = [
+        Document(DOCX_NAMES[a.lang], "file_docx"),
         Document("tables/summary.xlsx", "file_summary"),
         Document(f"tables/{SELF_EVALUATION_FILES[a.lang]}", "file_self_evaluation"),
         Document("manifest.json", "file_manifest"),

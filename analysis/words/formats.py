@@ -228,6 +228,9 @@ def cell_class(column: str) -> str:
     return "text"
 
 
+# More columns than this and a table prints in a smaller type (see analysis.report.html).
+WIDE_TABLE_COLUMNS = 9
+
 # The look of a table for reading, in a notebook and on a page: headers break between
 # words, never inside one (keep-all keeps 专项资金 whole, "Special fund" breaks at its
 # space); figures right-aligned on one line; text left; no index column.
@@ -282,9 +285,11 @@ def html_table(
         above += f'<span class="fa-unit">{escape(unit)}</span>'
     top = f"<caption>{above}</caption>" if above else ""
     body = "\n".join(rows)
+    # A table of many columns prints smaller, to stay within an A4 page's width.
+    table_class = "fa-table many" if len(classes) > WIDE_TABLE_COLUMNS else "fa-table"
     return (
         f"<style>{TABLE_CSS}</style>\n"
-        f'<table class="fa-table">{top}\n<thead><tr>{head}</tr></thead>\n'
+        f'<table class="{table_class}">{top}\n<thead><tr>{head}</tr></thead>\n'
         f"<tbody>\n{body}\n</tbody>\n</table>"
     )
 
