@@ -127,7 +127,8 @@ def _markdown_blocks(source: str) -> list[Block]:
 def _output_block(output) -> Block | None:
     kind = output.get("output_type")
     if kind == "stream":
-        return Text(output.get("text", ""), "stderr" if output.get("name") == "stderr" else "stdout")
+        name = "stderr" if output.get("name") == "stderr" else "stdout"
+        return Text(output.get("text", ""), name)
     if kind == "error":
         return Text(f"{output.get('ename', '')}: {output.get('evalue', '')}", "error")
     data = output.get("data", {})
