@@ -73,6 +73,15 @@ REPORTED = ("special_received", "special_actual", "self_raised_received", "self_
 ALIASES = {"execution_rate": "self_raised_execution_rate"}
 
 
+def evaluated(projects: pd.DataFrame, indicators: pd.DataFrame) -> bool:
+    """Return whether the data hold anything a self-evaluation reads: a figure received or
+    spent (REPORTED) of any project, or any performance indicator."""
+    if not indicators.empty:
+        return True
+    present = [c for c in REPORTED if c in projects.columns]
+    return bool(projects[present].notna().any(axis=None)) if present else False
+
+
 def reports(projects: pd.DataFrame, rate: Rate) -> np.ndarray:
     """Return which projects report both a rate's figure and a budget it can be set against."""
     budget = fen(projects[rate.budget])

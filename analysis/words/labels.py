@@ -429,6 +429,16 @@ LABELS: dict[str, tuple[str, str]] = {
         "self-evaluation part.",
     ),
     "doc_missing_figure": ("（图未生成）", "(the chart was not drawn)"),
+    "doc_caption": ("{kind} {n}　{text}", "{kind} {n}. {text}"),
+    "doc_table_caption": ("{caption}（{unit}）", "{caption}. {unit}"),
+    "doc_missing_notebook": (
+        "（本部分未生成：笔记本 {name} 没有运行成功，见 manifest.json。）",
+        "(This part is missing: the notebook {name} did not run; see manifest.json.)",
+    ),
+    "doc_error": (
+        "（此处一步运行出错，结果未列出，见 notebooks/{name}.ipynb。）",
+        "(A step failed here and its result is left out; see notebooks/{name}.ipynb.)",
+    ),
     # unusable input: read.* and errors.InputError
     "input.missing_file": ("找不到文件", "file not found"),
     "input.not_a_file": ("不是普通文件", "not a regular file"),
