@@ -41,3 +41,18 @@ def seed_tables() -> dict[str, pd.DataFrame]:
 def seed_copy(tmp_path: Path) -> Path:
     """Return a writable copy of the bundled data folder."""
     return Path(shutil.copytree(SEED, tmp_path / "data"))
+
+
+@pytest.fixture(scope="session")
+def seed_report(tmp_path_factory) -> Path:
+    """A report of the bundled data in Chinese, as `fund-analysis run` writes it (every
+    notebook, a project notebook each): for the tests that read what people open. Read it,
+    never write into it."""
+    import io
+
+    from analysis.report.run import run
+
+    out = tmp_path_factory.mktemp("seed-report") / "report"
+    record = run(None, out, lang="zh", jobs=2, stream=io.StringIO())
+    assert record.status == "ok"
+    return out

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import json
 import re
+import shutil
 from pathlib import Path
 
 import docx
@@ -41,17 +43,15 @@ def _write(build: Path, lang: str, data=None, **options) -> Path:
 
 
 @pytest.fixture(scope="module")
-def chinese(tmp_path_factory) -> tuple[Path, docx.document.Document]:
-    build = _report(tmp_path_factory, "zh")
-    path = _write(build, "zh")
-    return build, docx.Document(str(path))
+def chinese(seed_report) -> tuple[Path, docx.document.Document]:
+    # The document `run` wrote, at the top of the report.
+    return seed_report, docx.Document(str(seed_report / "报告.docx"))
 
 
 @pytest.fixture(scope="module")
 def english(tmp_path_factory) -> tuple[Path, docx.document.Document]:
     build = _report(tmp_path_factory, "en")
-    path = _write(build, "en")
-    return build, docx.Document(str(path))
+    return build, docx.Document(str(build / "report.docx"))
 
 
 def _blocks(build: Path, name: str) -> list:
@@ -196,7 +196,8 @@ def test_the_english_report_has_no_chinese_headings(english):
 
 def test_without_evaluation_one_sentence_stands_in(chinese, tmp_path):
     build, document = chinese
-    path = _write(build, "zh", evaluated=False)
+    shutil.copytree(build / "notebooks", tmp_path / "notebooks")  # the report stays as it is
+    path = _write(tmp_path, "zh", evaluated=False)
     shorter = docx.Document(str(path))
     sentence = label("doc_no_evaluation", "zh")
     texts = [p.text for p in shorter.paragraphs]
@@ -249,3 +250,11 @@ def test_a_missing_notebook_is_a_note(tmp_path):
                       headline(a.measures.projects), evaluated=True)  # fmt: skip
     texts = [p.text for p in docx.Document(str(path)).paragraphs]
     assert label("doc_missing_notebook", "zh", name="overview") in texts
+
+
+def test_the_run_records_its_word_report_and_links_it(chinese):
+    build, _ = chinese
+    manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["documents"] == ["报告.docx"]
+    assert manifest["files"]["报告.docx"] is not None  # listed with its sha256
+    assert 'href="报告.docx"' in (build / "index.html").read_text(encoding="utf-8")

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from analysis.report import page
-from analysis.report import run as run_module
 
 
 class Page(HTMLParser):
@@ -37,11 +36,8 @@ class Page(HTMLParser):
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("pages") / "report"
-    record = run_module.run(None, out, lang="zh", jobs=2)
-    assert record.status == "ok"
-    return out
+def report(seed_report) -> Path:
+    return seed_report
 
 
 def pages(report: Path) -> dict[str, str]:
@@ -107,16 +103,19 @@ def test_one_language_keeps_the_readers_half_of_each_heading_and_paragraph():
         page.Prose("本笔记本给出总体情况。"),
         page.Rule(),
         page.Heading(1, "Program overview"),
-        page.Prose("The program's totals.\n\n1 : 2.36"),
+        page.Prose("The program's totals."),
         page.Heading(2, "计划合计 / Program totals"),
-        page.Prose("按专项资金排列。 / Ordered by special fund."),
+        page.Prose("按专项资金排列。 / Ordered by special fund.\n\n1 : 2.36"),
+        page.Prose("- 第一项 / the first\n- 第二项 / the second"),
     ]
     zh = page.one_language(blocks, "zh")
     assert [getattr(b, "text", getattr(b, "markdown", "")) for b in zh] == [
-        "计划总览", "本笔记本给出总体情况。", "1 : 2.36", "计划合计", "按专项资金排列。"
+        "计划总览", "本笔记本给出总体情况。", "计划合计", "按专项资金排列。\n\n1 : 2.36",
+        "- 第一项\n- 第二项",
     ]  # fmt: skip
     en = page.one_language(blocks, "en")
+    # Under the Chinese title (before the English one) nothing is English: all left out.
     assert [getattr(b, "text", getattr(b, "markdown", "")) for b in en] == [
-        "Program overview", "The program's totals.\n\n1 : 2.36", "Program totals",
-        "Ordered by special fund.",
+        "Program overview", "The program's totals.", "Program totals",
+        "Ordered by special fund.\n\n1 : 2.36", "- the first\n- the second",
     ]  # fmt: skip

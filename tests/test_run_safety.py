@@ -157,10 +157,13 @@ def test_the_manifest_marks_the_report_and_lists_every_file_in_it(earlier_report
         **{k: v for k, v in on_disk.items() if k != MANIFEST},
         MANIFEST: None,
     }
-    assert {"notebooks/good.ipynb", "html/good.html", "tables/summary.xlsx"} <= set(on_disk)
+    assert {"notebooks/good.ipynb", "html/good.html", "tables/summary.xlsx",
+            "index.html"} <= set(on_disk)  # fmt: skip
     assert manifest["kept_at"] == str(earlier_report)
     assert manifest["version"] == manifest["packages"]["fund-analysis"]
-    assert set(manifest["timings"]) == {"load_s", "notebooks_s"}
+    assert set(manifest["timings"]) == {"load_s", "notebooks_s", "documents_s"}
+    assert manifest["index"] == "index.html"
+    assert manifest["documents"] == ["报告.docx"]  # made of whatever notebooks the run ran
     assert foreign_content(earlier_report) is None
 
 

@@ -310,17 +310,12 @@ class _Writer:
 
     def notebook(self, name: str, blocks: list[page.Block]) -> None:
         """Write one notebook's blocks after its title, in the document's language only."""
-        other_language = False  # under a title in the other language (the English half)
         context = ""  # the nearest heading or chart, which names a table without a caption
-        for block in blocks:
+        for block in page.one_language(blocks, self.lang):
             if isinstance(block, page.Heading):
-                text = page.in_language(block.text, self.lang)
-                other_language = not text
-                if text and block.level > 1:  # the title is the level-1 heading written
-                    self.heading(text, level=min(block.level, 3))
-                    context = text
-            elif other_language or isinstance(block, page.Rule):
-                continue
+                if block.level > 1:  # the title is the level-1 heading written
+                    self.heading(block.text, level=min(block.level, 3))
+                    context = block.text
             elif isinstance(block, page.Prose):
                 self.prose(block.markdown)
             elif isinstance(block, page.Figure):
@@ -336,19 +331,14 @@ class _Writer:
     # prose
 
     def prose(self, markdown: str) -> None:
-        """Write Markdown as paragraphs, bullets and numbered items, keeping the language's
-        part of each bilingual paragraph."""
+        """Write Markdown (in the document's language: page.one_language) as paragraphs,
+        bullets and numbered items."""
         for chunk in re.split(r"\n\s*\n", markdown.strip()):
-            items = _list_items(chunk)
+            items = page.list_items(chunk)
             if items is None:
-                text = page.in_language(_joined(chunk.splitlines()), self.lang)
-                if text:
-                    _inline(self.doc.add_paragraph(style="Body Text"), text)
+                _inline(self.doc.add_paragraph(style="Body Text"), page.joined(chunk.splitlines()))
                 continue
-            for marker, item in items:
-                text = page.in_language(item, self.lang)
-                if not text:
-                    continue
+            for marker, text in items:
                 if marker is None:
                     paragraph = self.doc.add_paragraph(style="List Bullet")
                 else:  # the number as written: Word's lists would run on across lists
@@ -407,7 +397,7 @@ class _Writer:
         printed on a landscape page of its own."""
         if not table.headers:
             return
-        rows = [[_one_language(cell, self.lang) for cell in row] for row in table.rows]
+        rows = [[page.cell_in_language(cell, self.lang) for cell in row] for row in table.rows]
         classes = (table.classes + ["text"] * len(table.headers))[: len(table.headers)]
         shown = Cells(table.headers, [(row + [""] * len(classes))[: len(classes)]
                                       for row in rows[:MAX_ROWS]], classes)  # fmt: skip
@@ -467,38 +457,10 @@ class _Writer:
 
 # --- Markdown, simply ------------------------------------------------------------------
 
-_ITEM = re.compile(r"^\s*(?:([-*+])|(\d+)[.)])\s+(.*)$")
 _INLINE = re.compile(
     r"\*\*(?P<bold>.+?)\*\*|__(?P<bold2>.+?)__|`(?P<code>[^`]+)`"
     r"|\*(?=\S)(?P<italic>.+?)(?<=\S)\*|\[(?P<link>[^\]]+)\]\([^)]*\)"
 )
-
-
-def _list_items(chunk: str) -> list[tuple[str | None, str]] | None:
-    """Return a paragraph's list items (marker: None for a bullet, else the number), or
-    None when it is not a list. A line that is no item continues the item before it."""
-    lines = chunk.splitlines()
-    if not _ITEM.match(lines[0]):
-        return None
-    items: list[tuple[str | None, list[str]]] = []
-    for line in lines:
-        item = _ITEM.match(line)
-        if item:
-            items.append((item.group(2), [item.group(3)]))
-        else:
-            items[-1][1].append(line)
-    return [(marker, _joined(text)) for marker, text in items]
-
-
-def _joined(lines: list[str]) -> str:
-    """Return a paragraph's lines as one: Chinese joins without a space, English with one."""
-    text = ""
-    for line in (ln.strip() for ln in lines):
-        if not line:
-            continue
-        cjk_seam = text and page.chinese(text[-1]) and page.chinese(line[0])
-        text += line if not text or cjk_seam else " " + line
-    return text
 
 
 def _inline(paragraph, text: str) -> None:
@@ -557,15 +519,6 @@ def _remove_numbering(paragraph) -> None:
         element.set(qn("w:val"), value)
         numbering.append(element)
     ppr.append(numbering)
-
-
-def _one_language(cell: str, lang: str) -> str:
-    """Return a cell's part in lang where it says the same thing in both languages ("更正：
-    … / corrected: …"), else the cell as it is (names stay as the data spell them)."""
-    parts = cell.split(" / ")
-    if len(parts) == 2 and page.chinese(parts[0]) != page.chinese(parts[1]):
-        return page.in_language(cell, lang)
-    return cell
 
 
 # --- tables -------------------------------------------------------------------------------

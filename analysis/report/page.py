@@ -140,7 +140,7 @@ def _output_block(output) -> Block | None:
         return Figure(base64.b64decode(data["image/png"]), title, width, ours.get("files", []))
     if "text/html" in data:
         html = _text(data["text/html"])
-        if 'class="fa-table"' in html:
+        if 'class="fa-table' in html:  # "fa-table" or "fa-table many"
             return read_table(html)
         return Html(html, _text(data.get("text/plain", "")))
     if "text/markdown" in data:
@@ -271,32 +271,86 @@ def heading(page: list[Block], lang: str) -> str:
 
 
 _PARAGRAPHS = re.compile(r"\n\s*\n")
+_ITEM = re.compile(r"^\s*(?:([-*+])|(\d+)[.)])\s+(.*)$")
 
 
 def one_language(found: list[Block], lang: str) -> list[Block]:
-    """Return what a reader of lang sees of a notebook's blocks: each heading and
-    paragraph in lang (a bilingual one cut to its part in lang, one wholly in the other
-    language left out), no rule between the languages, every output as it is. A paragraph
-    without letters (a formula, a figure) is kept in both."""
+    """Return what a reader of lang sees of a notebook's blocks.
+
+    A heading in the other language and all that follows it up to the next heading (the
+    notebooks' English introduction after the Chinese one) are left out; a bilingual
+    heading, paragraph or list item ("计划合计 / Program totals") is cut to its part in
+    lang, and one wholly in the other language left out; the rules between the languages
+    go; a paragraph without letters (a formula, a figure) stays; outputs stay as they are.
+    """
     kept: list[Block] = []
+    other_language = False
     for block in found:
         if isinstance(block, Heading):
             text = in_language(block.text, lang)
+            other_language = not text
             if text:
                 kept.append(Heading(block.level, text))
+        elif other_language or isinstance(block, Rule):
+            continue
         elif isinstance(block, Prose):
             paragraphs = [
-                _in_language_or_neutral(p, lang) for p in _PARAGRAPHS.split(block.markdown)
+                _paragraph_in_language(p, lang) for p in _PARAGRAPHS.split(block.markdown)
             ]
             text = "\n\n".join(p for p in paragraphs if p.strip())
             if text:
                 kept.append(Prose(text))
-        elif not isinstance(block, Rule):
+        else:
             kept.append(block)
     return kept
 
 
-def _in_language_or_neutral(text: str, lang: str) -> str:
-    if not any(ch.isalpha() for ch in text):
-        return text
-    return in_language(text, lang)
+def _paragraph_in_language(paragraph: str, lang: str) -> str:
+    """Return a Markdown paragraph in lang: a list item by item, other text as a whole
+    (its lines joined as the language joins them)."""
+    items = list_items(paragraph)
+    if items is None:
+        text = joined(paragraph.splitlines())
+        return text if not any(ch.isalpha() for ch in text) else in_language(text, lang)
+    lines = []
+    for marker, item in items:
+        text = in_language(item, lang)
+        if text:
+            lines.append(f"- {text}" if marker is None else f"{marker}. {text}")
+    return "\n".join(lines)
+
+
+def list_items(chunk: str) -> list[tuple[str | None, str]] | None:
+    """Return a paragraph's list items (marker: None for a bullet, else the number), or
+    None when it is not a list. A line that is no item continues the item before it."""
+    lines = chunk.strip("\n").splitlines()
+    if not lines or not _ITEM.match(lines[0]):
+        return None
+    items: list[tuple[str | None, list[str]]] = []
+    for line in lines:
+        item = _ITEM.match(line)
+        if item:
+            items.append((item.group(2), [item.group(3)]))
+        else:
+            items[-1][1].append(line)
+    return [(marker, joined(text)) for marker, text in items]
+
+
+def joined(lines: list[str]) -> str:
+    """Return a paragraph's lines as one: Chinese joins without a space, English with one."""
+    text = ""
+    for line in (ln.strip() for ln in lines):
+        if not line:
+            continue
+        cjk_seam = text and chinese(text[-1]) and chinese(line[0])
+        text += line if not text or cjk_seam else " " + line
+    return text
+
+
+def cell_in_language(cell: str, lang: str) -> str:
+    """Return a table cell's part in lang where it says the same thing in both languages
+    ("更正：… / corrected: …"), else the cell as it is (names stay as the data spell them)."""
+    parts = cell.split(" / ")
+    if len(parts) == 2 and chinese(parts[0]) != chinese(parts[1]):
+        return in_language(cell, lang)
+    return cell

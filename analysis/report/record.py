@@ -75,8 +75,9 @@ class RunRecord:
     files: every file in the report, relative to it, with its sha256 (manifest.json itself
         with null).
     kept_at: the folder holding this run: --out, or where a failed run was kept.
-    index, slices: with `run --by`, the index page and one entry per slice (its value,
-        folder and headline figures); null and empty otherwise.
+    index: the report's index page (index.html); documents: the Word report, when every
+        program notebook ran; slices: with `run --by`, one entry per slice (its value,
+        folder and headline figures), empty otherwise.
     """
 
     command: dict[str, object]
@@ -95,6 +96,7 @@ class RunRecord:
     files: dict[str, str | None] = field(default_factory=dict)
     kept_at: str | None = None
     index: str | None = None
+    documents: list[str] = field(default_factory=list)
     slices: list[dict] = field(default_factory=list)
     _clock: float = field(default_factory=time.perf_counter, repr=False)
 

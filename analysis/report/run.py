@@ -33,9 +33,6 @@ from analysis.report.record import (
 from analysis.report.slices import Slices
 from analysis.report.xlsx import About
 
-# The Word report at the top of a report, by language.
-DOCX_NAMES = {"zh": "报告.docx", "en": "report.docx"}
-
 
 def run(
     data: str | None,
@@ -121,10 +118,24 @@ def _prepare(
 
 
 def _documents(record: RunRecord, a, about: About, sliced: Slices, build: Path) -> None:
-    """Write what people open first: the index of every page and file (index.html)."""
+    """Write what people open first: the Word report and the index of every page and file
+    (index.html). The Word report is made from the report's own program notebooks, when
+    every one of them ran."""
+    from analysis.measure.evaluation import evaluated
     from analysis.measure.measures import headline
+    from analysis.report.document import FILE_NAMES as DOCX_NAMES
+    from analysis.report.document import write_docx
     from analysis.report.index import Document, write_index
+    from analysis.report.plan import PROGRAM_NOTEBOOKS
     from analysis.report.self_evaluation import FILE_NAMES as SELF_EVALUATION_FILES
+
+    figures = headline(a.measures.projects)
+    ran = {o.name for o in record.notebooks if o.status == "ok"}
+    if set(PROGRAM_NOTEBOOKS) <= ran:
+        ms = a.measures
+        docx = write_docx(build, a.lang, list(PROGRAM_NOTEBOOKS), about, figures,
+                          evaluated=evaluated(ms.projects, ms.indicators))  # fmt: skip
+        record.documents.append(docx.relative_to(build).as_posix())
 
     documents = [
         Document(DOCX_NAMES[a.lang], "file_docx"),
@@ -136,7 +147,7 @@ def _documents(record: RunRecord, a, about: About, sliced: Slices, build: Path) 
         build,
         a.lang,
         scope=about.scope,
-        headline=headline(a.measures.projects),
+        headline=figures,
         written=about.written,
         outcomes=record.notebooks,
         documents=documents,
