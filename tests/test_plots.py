@@ -8,6 +8,7 @@ projects checks that the top N and the "其他 N 个项目" bar add up to the pr
 from __future__ import annotations
 
 import io
+import itertools
 import warnings
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from PIL import Image
 
 from analysis import draw
 from analysis.draw import theme as fonts
+from analysis.draw.bars import VALUE_SIZE
 from analysis.draw.save import PNG_DPI
 from analysis.draw.theme import SELF_RAISED_COLOR, SPECIAL_COLOR
 from analysis.measure import OTHERS, top_projects
@@ -250,6 +252,94 @@ def test_english_labels_come_from_the_same_dictionary(seed):
     assert legend_labels(ax) == [label("special", "en"), label("self_raised", "en")]
     assert ax.get_title(loc="left") == label("chart_funding_split", "en")
     assert ax.get_xlabel().startswith("Unit:")
+
+
+def segment_values(ax) -> list:
+    """Return the value texts of a stacked bar chart's segments, placed as drawn."""
+    ax.figure.canvas.draw()
+    return [t for t in ax.texts if t.get_gid() == "segment_value"]
+
+
+def fits_inside(text, renderer) -> bool:
+    """Return whether a segment value's text at the size of a value inside (with its ground,
+    if any) and 3 pt of margin on each side is narrower than its segment, as drawn."""
+    drawn = text.get_fontsize()
+    text.set_fontsize(VALUE_SIZE)  # a value above its bar is a size smaller
+    width = text.get_window_extent(renderer).width
+    text.set_fontsize(drawn)
+    ground = text.get_bbox_patch()
+    if ground is not None:
+        width += 2 * renderer.points_to_pixels(ground.get_boxstyle().pad * VALUE_SIZE)
+    margin = renderer.points_to_pixels(3.0)
+    return width + 2 * margin <= text.segment.get_window_extent(renderer).width
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("data", ["seed", "many"])
+@pytest.mark.parametrize(
+    "chart", ["funding_split", "funding_split_percent", "budget_structure", "program_structure"]
+)
+def test_every_segment_has_its_value_inside_where_it_fits_and_above_where_not(
+    request, data, chart, lang
+):
+    ax = CHARTS[chart](request.getfixturevalue(data), lang=lang)
+    texts = segment_values(ax)
+    renderer = ax.figure.canvas.get_renderer()
+    segments = [p for c in ax.containers for p in c.patches if p.get_width() > 0]
+    labelled = {id(t.segment) for t in texts}
+    cut = bool([t for t in ax.texts if t.get_gid() == "cut_total"])
+    if not cut:  # a bar cut at the axis edge shows its total, not its segments
+        assert {id(p) for p in segments} <= labelled
+    for text in texts:
+        bar = text.segment.get_window_extent(renderer)
+        box = (text.get_bbox_patch() or text).get_window_extent(renderer)
+        if fits_inside(text, renderer):
+            assert text.placement == "inside"
+            assert bar.x0 <= box.x0 and box.x1 <= bar.x1
+            assert bar.y0 <= box.y0 and box.y1 <= bar.y1
+        else:  # beside the segment, above its bar, not over another bar's values
+            assert text.placement == "above"
+            assert box.y0 >= bar.y1
+
+
+@requires_cjk
+def test_hongcheng_self_raised_20_is_labelled_like_segments_as_wide(seed):
+    # 鸿城节能: 42 万元 special, 20 万元 self-raised; 20.00 is as wide as 天成科技's 20.00
+    # segments of the budget structure, which are labelled.
+    ax = draw.funding_split(seed.projects)
+    assert row_texts(ax, "鸿城节能") == ["42.00", "20.00", "62.00"]
+
+
+def test_values_above_one_bar_do_not_overlap(seed):
+    # 北塑管业's 测试化验加工费 1.50, 燃料动力费 5.50, 差旅费 0.50 and 会议费 0.50 are
+    # too narrow for their values, side by side.
+    ax = draw.budget_structure(seed.categories, lang="en")
+    renderer = ax.figure.canvas.get_renderer()
+    above = [t for t in segment_values(ax) if t.placement == "above"]
+    assert len(above) >= 4
+    by_bar: dict[float, list] = {}
+    for text in above:
+        by_bar.setdefault(text.segment.get_y(), []).append(text.get_window_extent(renderer))
+    for boxes in by_bar.values():
+        boxes.sort(key=lambda b: b.x0)
+        for left, right in itertools.pairwise(boxes):
+            assert left.x1 < right.x0
+
+
+@requires_cjk
+def test_value_on_hatched_unallocated_money_has_a_white_ground(seed):
+    for ax in (
+        draw.budget_structure(seed.categories),
+        draw.budget_structure(seed.groups, level="group", lang="en"),
+    ):
+        hatched = [t for t in segment_values(ax) if t.segment.get_hatch()]
+        assert [t.get_text() for t in hatched] == ["62.00"]
+        ground = hatched[0].get_bbox_patch()
+        assert ground is not None
+        assert mcolors.to_hex(ground.get_facecolor()) == "#ffffff"
+        assert ground.get_alpha() in (None, 1.0)
+        plain = [t for t in segment_values(ax) if not t.segment.get_hatch()]
+        assert all(t.get_bbox_patch() is None for t in plain)
 
 
 # --- budget structure --------------------------------------------------------------------------

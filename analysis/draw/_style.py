@@ -178,6 +178,9 @@ def _note(ax: Axes, lines: list[str]) -> None:
 
 # Value labels that a reference line may cross keep a white ground, so they stay legible.
 _ON_LINE = {"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 0.8}
+# A value on hatched (unallocated) money sits on a white ground: hatching through digits
+# makes them hard to read.
+_ON_HATCH = {"boxstyle": "square,pad=0.2", "facecolor": "white", "edgecolor": "none"}
 
 
 def _title(ax: Axes, text: str, *, pad: float = 6.0) -> None:
