@@ -378,10 +378,15 @@ def test_budget_structure_by_group(seed):
     assert bars["width"].sum() == pytest.approx(seed.programs["total"].sum())
 
 
+def heat_cells(ax) -> np.ndarray:
+    """Return every share of a heatmap, on its colour scale or not (未分项)."""
+    return np.asarray(ax.images[0].get_array().data, dtype=float)
+
+
 @requires_cjk
 def test_heatmap_cells_are_category_shares(seed):
     ax = draw.structure_heatmap(seed.categories)
-    cells = np.ma.filled(ax.images[0].get_array(), np.nan)
+    cells = heat_cells(ax)
     columns = [t.get_text() for t in ax.get_xticklabels()]
     rows = tick_labels(ax)
     expected = seed.categories.assign(name=category_names(seed.categories["category"]))
@@ -393,6 +398,39 @@ def test_heatmap_cells_are_category_shares(seed):
     written = {t.get_text() for t in ax.texts}
     assert {percent(s) for s in expected["category_share"]} <= written
     assert cells[rows.index("鸿城节能"), columns.index("未分项")] == 1.0
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("data", ["seed", "many"])
+def test_heatmap_keeps_unallocated_off_the_colour_scale(request, data, lang):
+    ms = request.getfixturevalue(data)
+    ax = draw.structure_heatmap(ms.categories, lang=lang)
+    image = ax.images[0]
+    columns = [t.get_text() for t in ax.get_xticklabels()]
+    column = columns.index(label("unallocated", lang))
+    cells = heat_cells(ax)
+    given = ~np.isnan(cells[:, column])
+    assert given.any()
+    # Its shares are in the table, but none is coloured, nor sets the scale's top.
+    assert image.get_array().mask[:, column].all()
+    real = np.delete(cells, column, axis=1)
+    assert image.norm.vmin == 0
+    assert np.nanmax(real) <= image.norm.vmax < np.nanmax(real) + 0.1 + 1e-9
+    # Each 未分项 cell is a grey hatched patch that still says its share, on a white ground.
+    patches = [p for p in ax.patches if p.get_gid() == "unallocated"]
+    assert sorted(round(p.get_y() + 0.5) for p in patches) == np.flatnonzero(given).tolist()
+    assert all(p.get_hatch() for p in patches)
+    grounded = [t for t in ax.texts if t.get_bbox_patch() is not None]
+    assert [t.get_text() for t in grounded] == [percent(v) for v in cells[given, column]]
+    assert label("heatmap_unallocated_note", lang) in note(ax)
+
+
+@requires_cjk
+def test_seed_heatmap_scale_ends_at_the_largest_category_share(seed):
+    # 可得电子's 材料费, 87.0%, is the largest share of a real category; 鸿城节能's 100%
+    # 未分项 used to be the darkest cell.
+    ax = draw.structure_heatmap(seed.categories)
+    assert ax.images[0].norm.vmax == pytest.approx(0.9)
 
 
 @requires_cjk
@@ -588,7 +626,7 @@ def test_budget_structure_of_many_projects_sums_to_the_program(many, level):
 @requires_cjk
 def test_heatmap_others_row_is_the_others_structure(many):
     ax = draw.structure_heatmap(many.categories, top=TOP)
-    cells = np.ma.filled(ax.images[0].get_array(), np.nan)
+    cells = heat_cells(ax)
     assert cells.shape[0] == TOP + 1
     rest = many.categories[many.categories["project_id"].isin(others_of(many)["project_id"])]
     sums = rest.groupby("category")["total"].sum()

@@ -203,6 +203,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "notebook_leverage": ("撬动比", "Leverage"),
     "notebook_trends": ("跨年度比较", "Across years"),
     "notebook_data_quality": ("数据质量", "Data quality"),
+    "heatmap_unallocated_note": (
+        "灰色斜线格为未分项（项目未填预算明细），不计入色阶",
+        "Hatched grey cells are unallocated money (no budget lines): not on the colour scale",
+    ),
     "top_note": (
         "按专项资金取前 {top} 个项目，其余合并",
         "Top {top} projects by special fund; the rest combined",
