@@ -25,6 +25,7 @@ from PIL import Image
 
 from analysis import draw
 from analysis.draw import theme as fonts
+from analysis.draw._style import _percent_tick
 from analysis.draw.bars import VALUE_SIZE
 from analysis.draw.save import PNG_DPI
 from analysis.draw.theme import SELF_RAISED_COLOR, SPECIAL_COLOR
@@ -503,10 +504,20 @@ def test_execution_draws_only_projects_with_actuals(seed):
     assert tick_labels(ax) == reported["organization"].tolist() == ["鸿城节能"]
     # 鸿城节能: 22 万元 spent of a 20 万元 self-raised budget.
     assert widths(ax, "预算执行率")["鸿城节能"] == pytest.approx(22 / 20)
-    assert row_texts(ax, "鸿城节能") == ["110.0%（实际 22.00 / 预算 20.00）"]
+    assert row_texts(ax, "鸿城节能") == ["110.0%（实际 22.00 / 预算 20.00 万元）"]
     assert [ln.get_xdata()[0] for ln in ax.lines if ln.get_gid() == "reference"] == [1.0]
-    assert f"{len(seed.projects) - len(reported)} 个项目无实际数" in note(ax)
-    assert "单位：万元" in note(ax)
+    assert note(ax) == "仅 1 个项目报告实际数；另 3 个项目无实际数，未列入"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_one_reporting_project_is_a_bar_not_a_block(seed, lang):
+    ax = draw.execution(seed.projects, lang=lang)
+    ax.figure.canvas.draw()
+    renderer = ax.figure.canvas.get_renderer()
+    (bar,) = ax.patches
+    height = bar.get_window_extent(renderer).height
+    assert height <= 0.25 * ax.get_window_extent(renderer).height
+    assert label("one_with_actuals", lang, n=3) in note(ax)
 
 
 def test_execution_without_any_actual_says_so(seed):
@@ -833,3 +844,29 @@ def test_charts_save_nothing_by_themselves(tmp_path, seed, monkeypatch):
     for chart in CHARTS.values():
         chart(seed)
     assert list(Path(tmp_path).iterdir()) == []
+
+
+# --- units ---------------------------------------------------------------------------------------
+
+
+def is_percent_axis(axis) -> bool:
+    formatter = axis.get_major_formatter()
+    return getattr(formatter, "func", None) is _percent_tick
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("data", ["seed", "many"])
+@pytest.mark.parametrize("chart", list(CHARTS))
+def test_a_percentage_axis_carries_no_unit_of_money(request, data, chart, lang):
+    ax = CHARTS[chart](request.getfixturevalue(data), lang=lang)
+    if not is_percent_axis(ax.xaxis):
+        return
+    for unit in ("万元", "10,000 yuan", label("unit_wan", lang), label("unit_wan_latin", lang)):
+        assert unit not in note(ax)
+        assert unit not in ax.get_xlabel()
+
+
+def test_execution_is_drawn_on_a_percentage_axis(seed):
+    # The test above looks only at charts with a percentage axis: make sure it sees one.
+    assert is_percent_axis(draw.execution(seed.projects).xaxis)
+    assert is_percent_axis(draw.funding_split(seed.projects, percent=True).xaxis)

@@ -124,11 +124,17 @@ def _amount_axis(ax: Axes, style: ChartStyle) -> None:
     ax.set_xlabel(_unit_label(style))
 
 
+# A chart of fewer bars keeps the room of this many, its bars in the middle: one project's
+# bar is a bar, not a block filling the chart.
+MIN_ROWS = 3
+
+
 def _rows(ax: Axes, names: list[str]) -> np.ndarray:
     """Return the y positions of one bar per name, the first on top."""
     y = np.arange(len(names))
     ax.set_yticks(y, labels=names)
-    ax.set_ylim(max(len(names), 1) - 0.5, -0.5)
+    spare = max(MIN_ROWS - len(names), 0) / 2
+    ax.set_ylim(len(names) - 0.5 + spare, -0.5 - spare)
     ax.tick_params(axis="y", length=0)
     return y
 

@@ -39,7 +39,6 @@ from analysis.draw._style import (
     _tick_amount,
     _title,
     _top_note,
-    _unit_label,
 )
 from analysis.draw.theme import FUNDING_COLORS, REFERENCE_COLOR, SELF_RAISED_COLOR, ChartStyle
 from analysis.measure import charts
@@ -469,13 +468,16 @@ def execution(
 
     projects is Measures.projects (or charts.execution of it); the rate compares
     self_raised_actual with the self-raised budget. Only projects with an actual figure
-    are drawn; a note says how many have none. Beyond the top N by special fund the rest
-    are one bar (a ratio of sums).
+    are drawn; a note says how many have none, and when only one project reports, says
+    that. Beyond the top N by special fund the rest are one bar (a ratio of sums). The axis
+    is a rate: the amounts in 万元 are named in each bar's label, not in a unit note.
     """
     style = theme.chart_style(lang)
     shown = charts.execution(projects, top)
     n_missing = shown.attrs["not_reported"]
     missing_note = label("no_actuals", style.lang, n=n_missing) if n_missing else ""
+    if n_missing and not shown.empty and shown["n_projects"].sum() == 1:
+        missing_note = label("one_with_actuals", style.lang, n=n_missing)
     if shown.empty:
         ax = _axes(ax, 1)
         ax.set_axis_off()
@@ -513,5 +515,5 @@ def execution(
     ax.set_xlim(0, max(1.25, float(np.nanmax(rate, initial=0.0)) * 1.6))
     ax.set_xlabel(label("execution_axis", style.lang))
     _title(ax, _scoped(label("chart_execution", style.lang), shown, style), pad=16)
-    _note(ax, [_unit_label(style), missing_note, _top_note(shown, style)])
+    _note(ax, [missing_note, _top_note(shown, style)])
     return _finish(ax, style)

@@ -82,8 +82,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "chart_execution": ("自筹资金预算执行率", "Execution of the self-raised budget"),
     "execution_axis": ("实际使用 ÷ 预算", "Actual ÷ budget"),
     "execution_amounts": (
-        "{rate}（实际 {actual} / 预算 {budget}）",
-        "{rate} (actual {actual} / budget {budget})",
+        "{rate}（实际 {actual} / 预算 {budget} 万元）",
+        "{rate} (actual {actual} / budget {budget}, 10,000 yuan)",
+    ),
+    "one_with_actuals": (
+        "仅 1 个项目报告实际数；另 {n} 个项目无实际数，未列入",
+        "Only one project reports an actual figure; {n} more report none (not shown)",
     ),
     "execution_full": ("预算 100%", "Budget 100%"),
     "no_actuals": (
