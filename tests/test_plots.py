@@ -25,7 +25,7 @@ from PIL import Image
 
 from analysis import draw
 from analysis.draw import theme as fonts
-from analysis.draw._style import _percent_tick
+from analysis.draw._style import CATEGORY_COLORS, GROUP_COLORS, _percent_tick
 from analysis.draw.bars import VALUE_SIZE
 from analysis.draw.save import PNG_DPI
 from analysis.draw.theme import SELF_RAISED_COLOR, SPECIAL_COLOR
@@ -34,7 +34,7 @@ from analysis.measure.measures import measure
 from analysis.read.load import load
 from analysis.words.formats import leverage, percent, wan
 from analysis.words.labels import category_names, group_names, label
-from analysis.words.vocabulary import CATEGORIES, fen
+from analysis.words.vocabulary import CATEGORIES, GROUPS, fen
 from tests.conftest import write_tables
 
 N_GENERATED = 500
@@ -382,6 +382,42 @@ def test_budget_structure_by_group(seed):
 def heat_cells(ax) -> np.ndarray:
     """Return every share of a heatmap, on its colour scale or not (未分项)."""
     return np.asarray(ax.images[0].get_array().data, dtype=float)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_group_is_named_and_coloured_as_a_category_only_where_it_is_that_category(lang):
+    categories = CATEGORIES.set_index("code")
+    for group in GROUPS["code"]:
+        members = categories.index[categories["group"] == group].tolist()
+        group_name = group_names(pd.Series([group]), lang).iloc[0]
+        for category in categories.index:
+            alone = members == [category]
+            category_name = category_names(pd.Series([category]), lang).iloc[0]
+            assert (group_name == category_name) == alone, (group, category)
+            same_colour = GROUP_COLORS[group] == CATEGORY_COLORS[category]
+            assert same_colour == alone, (group, category)
+        assert GROUP_COLORS[group] not in (SPECIAL_COLOR, SELF_RAISED_COLOR)
+
+
+def test_labour_group_and_labour_category_differ_in_name_and_colour():
+    # The 劳务费 group is 劳务费 5 + 专家咨询费 20 = 25 万元 over the seed; the category 5.
+    assert group_names(pd.Series(["labor"])).iloc[0] == "劳务费（含专家咨询费）"
+    assert category_names(pd.Series(["labor"])).iloc[0] == "劳务费"
+    assert group_names(pd.Series(["labor"]), "en").iloc[0] != "Labour"
+    assert GROUP_COLORS["labor"] != CATEGORY_COLORS["labor"]
+
+
+@requires_cjk
+def test_labour_group_in_the_charts_is_not_the_labour_category(seed):
+    groups = draw.budget_structure(seed.groups, level="group")
+    categories = draw.budget_structure(seed.categories)
+    colours = {
+        ax: {c.get_label(): c.patches[0].get_facecolor() for c in ax.containers}
+        for ax in (groups, categories)
+    }
+    assert "劳务费（含专家咨询费）" in colours[groups]
+    assert "劳务费" not in colours[groups]
+    assert colours[groups]["劳务费（含专家咨询费）"] != colours[categories]["劳务费"]
 
 
 @requires_cjk

@@ -33,11 +33,14 @@ CATEGORY_COLORS = {
     UNALLOCATED: "#DDDDDD",
     UNKNOWN_GROUP: "#999999",
 }
-# A group takes the colour of its main category, so the two views of one budget agree.
+# A group shares a category's colour only where it is that one category (设备费). The others
+# take colours no category and no source of money has (Tol's "light" pear and "vibrant"
+# red), so a group is never read as one of its categories: the 劳务费 group (劳务费 and
+# 专家咨询费) and the 劳务费 category once shared a name and a colour.
 GROUP_COLORS = {
     "equipment": CATEGORY_COLORS["equipment"],
-    "business": CATEGORY_COLORS["materials"],
-    "labor": CATEGORY_COLORS["labor"],
+    "business": "#BBCC33",
+    "labor": "#CC3311",
     UNALLOCATED: CATEGORY_COLORS[UNALLOCATED],
     UNKNOWN_GROUP: CATEGORY_COLORS[UNKNOWN_GROUP],
 }
