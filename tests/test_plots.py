@@ -169,6 +169,15 @@ def row_texts(ax, row: str) -> list[str]:
     return [t for _, t in sorted(found)]
 
 
+def bar_end_texts(ax) -> list[str]:
+    """Return the texts after the bars' ends (bar_label's, and a cut bar's), top to bottom."""
+    renderer = ax.figure.canvas.get_renderer()
+    ends = [t for t in ax.texts if t.get_gid() in (None, "cut_total") and t.get_text()]
+    ends = [t for t in ends if t.get_gid() == "cut_total" or type(t).__name__ == "Annotation"]
+    boxes = sorted(ends, key=lambda t: -t.get_window_extent(renderer).y0)
+    return [t.get_text() for t in boxes]
+
+
 def tick_labels(ax) -> list[str]:
     return [t.get_text() for t in ax.get_yticklabels()]
 
@@ -209,10 +218,40 @@ def test_funding_split_stacks_special_and_self_raised_in_wan(seed):
 
 
 @requires_cjk
-def test_funding_split_orders_projects_by_special_fund(seed):
-    ax = draw.funding_split(seed.projects)
-    expected = seed.projects.sort_values("special", ascending=False)["organization"]
-    assert tick_labels(ax) == expected.tolist()
+@pytest.mark.parametrize("percent_bars", [False, True])
+def test_funding_split_orders_projects_by_total_budget(seed, percent_bars):
+    # Totals 270 (天成科技), 240 (北塑管业), 100 (可得电子), 62 (鸿城节能): by special fund
+    # 鸿城节能's 42 came before 可得电子's 26, and 100.00 sat below 62.00.
+    ax = draw.funding_split(seed.projects, percent=percent_bars)
+    assert tick_labels(ax) == ["天成科技", "北塑管业", "可得电子", "鸿城节能"]
+    assert note(ax) == "按总预算从大到小排列"
+    if not percent_bars:
+        ax.figure.canvas.draw()
+        assert bar_end_texts(ax) == ["270.00", "240.00", "100.00", "62.00"]
+
+
+@pytest.mark.parametrize("level", ["category", "group"])
+@pytest.mark.parametrize("data", ["seed", "many"])
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_totals_beside_the_bars_fall_down_the_chart(request, data, level, lang):
+    ms = request.getfixturevalue(data)
+    charts = [
+        draw.funding_split(ms.projects, lang=lang),
+        draw.budget_structure(ms.categories if level == "category" else ms.groups,
+                              level=level, lang=lang),
+    ]  # fmt: skip
+    for ax in charts:
+        ax.figure.canvas.draw()
+        names = tick_labels(ax)
+        folded = names[-1] == label("others", lang, n=len(ms.projects) - TOP)
+        ends = [float(t.replace(",", "")) for t in bar_end_texts(ax)]
+        projects = ends[:-1] if folded else ends
+        assert projects == sorted(projects, reverse=True)
+        expected_note = "by_total_top_note" if folded else "by_total_note"
+        assert label(expected_note, lang, top=TOP) in note(ax)
+        if folded:  # the folding row is last, and holds the projects outside the top N
+            rest = others_of(ms, by="total")
+            assert names[-1] == label("others", lang, n=len(rest))
 
 
 @requires_cjk
@@ -607,9 +646,10 @@ def test_funding_flow_takes_the_measures_too(seed):
 # --- many projects -----------------------------------------------------------------------------
 
 
-def others_of(ms, top: int = TOP) -> pd.DataFrame:
-    """Return the projects outside the top N by special fund, as the test computes them."""
-    return ms.projects.sort_values("special", ascending=False, kind="stable").iloc[top:]
+def others_of(ms, top: int = TOP, by: str = "special") -> pd.DataFrame:
+    """Return the projects outside the top N by special fund (or by), as the test computes
+    them."""
+    return ms.projects.sort_values(by, ascending=False, kind="stable").iloc[top:]
 
 
 def test_generated_program_loads_with_the_expected_shape(many):
@@ -638,9 +678,9 @@ def test_funding_split_of_many_projects_sums_to_the_program(many):
     for key in ("special", "self_raised"):
         drawn = widths(ax, label(key))
         assert in_fen(drawn) == in_fen(many.programs[key])
-        assert in_fen(drawn[others]) == in_fen(others_of(many)[key])
+        assert in_fen(drawn[others]) == in_fen(others_of(many, by="total")[key])
     # The others bar dwarfs the rest, so it is cut at the axis with its full total written.
-    total = wan(others_of(many)["total"].sum())
+    total = wan(others_of(many, by="total")["total"].sum())
     assert total in row_texts(ax, others)
     assert ax.get_xlim()[1] < others_of(many)["total"].sum()
     assert "截断" in note(ax)
@@ -648,7 +688,8 @@ def test_funding_split_of_many_projects_sums_to_the_program(many):
 
 @requires_cjk
 def test_two_projects_of_one_company_are_told_apart(many):
-    ax = draw.funding_split(many.projects, top=TOP)
+    # The company has the two largest special funds: the leverage chart shows both.
+    ax = draw.leverage_bars(many.projects, top=TOP)
     twins = many.projects[many.projects["organization"] == "双项目公司"]["project_id"]
     assert {f"双项目公司 ({pid})" for pid in twins} <= set(tick_labels(ax))
 
@@ -675,7 +716,8 @@ def test_heatmap_others_row_is_the_others_structure(many):
     ax = draw.structure_heatmap(many.categories, top=TOP)
     cells = heat_cells(ax)
     assert cells.shape[0] == TOP + 1
-    rest = many.categories[many.categories["project_id"].isin(others_of(many)["project_id"])]
+    rest = others_of(many, by="total")["project_id"]
+    rest = many.categories[many.categories["project_id"].isin(rest)]
     sums = rest.groupby("category")["total"].sum()
     columns = [t.get_text() for t in ax.get_xticklabels()]
     names = category_names(pd.Series(sums.index))
@@ -813,7 +855,7 @@ def test_without_a_cjk_font_charts_fall_back_to_english_with_one_warning(monkeyp
     assert split.get_title(loc="left") == label("chart_funding_split", "en")
     assert legend_labels(split) == ["Special fund", "Self-raised"]
     # Chinese company names would be empty boxes: the project ids stand in for them.
-    expected = seed.projects.sort_values("special", ascending=False)["project_id"]
+    expected = seed.projects.sort_values("total", ascending=False)["project_id"]
     assert tick_labels(split) == expected.tolist()
     assert split.get_xlabel() == label("unit_wan_latin", "en")
     assert "Unallocated" in legend_labels(axes[2])

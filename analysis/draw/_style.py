@@ -246,10 +246,13 @@ def _legend_above(ax: Axes, ncols: int) -> None:
 
 
 def _top_note(shown: pd.DataFrame, style: ChartStyle) -> str:
-    """Return the note that says the rest of the projects are summed, where they are."""
-    if not shown["project_id"].eq(OTHERS).any():
-        return ""
-    return label("top_note", style.lang, top=shown.attrs.get("top"))
+    """Return the note that says what the projects are ordered by, where it is not special
+    fund, and that the rest of the projects are summed in the last row, where they are."""
+    folded = shown["project_id"].eq(OTHERS).any()
+    if shown.attrs.get("by", "special") == "total":
+        key = "by_total_top_note" if folded else "by_total_note"
+        return label(key, style.lang, top=shown.attrs.get("top"))
+    return label("top_note", style.lang, top=shown.attrs.get("top")) if folded else ""
 
 
 def _detail_colors(codes: list[str], level: str) -> list[str]:

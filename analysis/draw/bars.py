@@ -260,7 +260,8 @@ def funding_split(
     projects is Measures.projects (or charts.funding of it). percent=False stacks the
     amounts in 万元 with each project's total at the end of its bar; percent=True draws 100%
     bars labelled with each source's share of the project budget. Projects are ordered by
-    special fund, largest on top; beyond the top N (None: all) the rest are one bar,
+    total budget, largest on top, as a note says (the totals printed at the bars' ends
+    fall down the chart); beyond the top N (None: all) the rest are the last bar,
     其他 N 个项目.
     """
     style = theme.chart_style(lang)
@@ -308,9 +309,9 @@ def budget_structure(
 
     categories is Measures.categories (level "category" or "group") or Measures.groups
     (level "group"), or charts.structure of them. A project without budget lines is one
-    hatched 未分项 / Unallocated segment, not left out. Projects are ordered by special
-    fund; beyond the top N the rest are one bar, 其他 N 个项目. Each bar ends with the
-    project's total in 万元.
+    hatched 未分项 / Unallocated segment, not left out. Each bar ends with the project's
+    total in 万元, and projects are ordered by it, largest on top, as a note says; beyond
+    the top N the rest are the last bar, 其他 N 个项目.
     """
     style = theme.chart_style(lang)
     shown = charts.structure(categories, level, top)

@@ -45,7 +45,8 @@ def structure_heatmap(
     so each row adds up to 100%; blank cells are categories the project has no line for. A
     project without lines is one 100% 未分项 cell, grey and hatched: 未分项 is not a
     category, so it stays off the colour scale, which runs from 0 to the largest share of a
-    real category. Rows follow special fund; beyond the top N the rest are one row.
+    real category. Rows follow total budget, as in budget_structure; beyond the top N the
+    rest are the last row.
     """
     style = theme.chart_style(lang)
     shown = charts.shares(categories, top)

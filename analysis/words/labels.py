@@ -211,6 +211,11 @@ LABELS: dict[str, tuple[str, str]] = {
         "灰色斜线格为未分项（项目未填预算明细），不计入色阶",
         "Hatched grey cells are unallocated money (no budget lines): not on the colour scale",
     ),
+    "by_total_note": ("按总预算从大到小排列", "Ordered by total budget, largest first"),
+    "by_total_top_note": (
+        "按总预算从大到小排列，取前 {top} 个项目，其余合并为最后一行",
+        "Top {top} projects by total budget, largest first; the rest combined in the last row",
+    ),
     "top_note": (
         "按专项资金取前 {top} 个项目，其余合并",
         "Top {top} projects by special fund; the rest combined",
