@@ -8,6 +8,7 @@ projects checks that the top N and the "其他 N 个项目" bar add up to the pr
 from __future__ import annotations
 
 import io
+import itertools
 import warnings
 from pathlib import Path
 
@@ -24,6 +25,8 @@ from PIL import Image
 
 from analysis import draw
 from analysis.draw import theme as fonts
+from analysis.draw._style import CATEGORY_COLORS, GROUP_COLORS, _percent_tick
+from analysis.draw.bars import VALUE_SIZE
 from analysis.draw.save import PNG_DPI
 from analysis.draw.theme import SELF_RAISED_COLOR, SPECIAL_COLOR
 from analysis.measure import OTHERS, top_projects
@@ -31,7 +34,7 @@ from analysis.measure.measures import measure
 from analysis.read.load import load
 from analysis.words.formats import leverage, percent, wan
 from analysis.words.labels import category_names, group_names, label
-from analysis.words.vocabulary import CATEGORIES, fen
+from analysis.words.vocabulary import CATEGORIES, GROUPS, fen
 from tests.conftest import write_tables
 
 N_GENERATED = 500
@@ -166,6 +169,15 @@ def row_texts(ax, row: str) -> list[str]:
     return [t for _, t in sorted(found)]
 
 
+def bar_end_texts(ax) -> list[str]:
+    """Return the texts after the bars' ends (bar_label's, and a cut bar's), top to bottom."""
+    renderer = ax.figure.canvas.get_renderer()
+    ends = [t for t in ax.texts if t.get_gid() in (None, "cut_total") and t.get_text()]
+    ends = [t for t in ends if t.get_gid() == "cut_total" or type(t).__name__ == "Annotation"]
+    boxes = sorted(ends, key=lambda t: -t.get_window_extent(renderer).y0)
+    return [t.get_text() for t in boxes]
+
+
 def tick_labels(ax) -> list[str]:
     return [t.get_text() for t in ax.get_yticklabels()]
 
@@ -206,10 +218,40 @@ def test_funding_split_stacks_special_and_self_raised_in_wan(seed):
 
 
 @requires_cjk
-def test_funding_split_orders_projects_by_special_fund(seed):
-    ax = draw.funding_split(seed.projects)
-    expected = seed.projects.sort_values("special", ascending=False)["organization"]
-    assert tick_labels(ax) == expected.tolist()
+@pytest.mark.parametrize("percent_bars", [False, True])
+def test_funding_split_orders_projects_by_total_budget(seed, percent_bars):
+    # Totals 270 (天成科技), 240 (北塑管业), 100 (可得电子), 62 (鸿城节能): by special fund
+    # 鸿城节能's 42 came before 可得电子's 26, and 100.00 sat below 62.00.
+    ax = draw.funding_split(seed.projects, percent=percent_bars)
+    assert tick_labels(ax) == ["天成科技", "北塑管业", "可得电子", "鸿城节能"]
+    assert note(ax) == "按总预算从大到小排列"
+    if not percent_bars:
+        ax.figure.canvas.draw()
+        assert bar_end_texts(ax) == ["270.00", "240.00", "100.00", "62.00"]
+
+
+@pytest.mark.parametrize("level", ["category", "group"])
+@pytest.mark.parametrize("data", ["seed", "many"])
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_totals_beside_the_bars_fall_down_the_chart(request, data, level, lang):
+    ms = request.getfixturevalue(data)
+    charts = [
+        draw.funding_split(ms.projects, lang=lang),
+        draw.budget_structure(ms.categories if level == "category" else ms.groups,
+                              level=level, lang=lang),
+    ]  # fmt: skip
+    for ax in charts:
+        ax.figure.canvas.draw()
+        names = tick_labels(ax)
+        folded = names[-1] == label("others", lang, n=len(ms.projects) - TOP)
+        ends = [float(t.replace(",", "")) for t in bar_end_texts(ax)]
+        projects = ends[:-1] if folded else ends
+        assert projects == sorted(projects, reverse=True)
+        expected_note = "by_total_top_note" if folded else "by_total_note"
+        assert label(expected_note, lang, top=TOP) in note(ax)
+        if folded:  # the folding row is last, and holds the projects outside the top N
+            rest = others_of(ms, by="total")
+            assert names[-1] == label("others", lang, n=len(rest))
 
 
 @requires_cjk
@@ -252,6 +294,94 @@ def test_english_labels_come_from_the_same_dictionary(seed):
     assert ax.get_xlabel().startswith("Unit:")
 
 
+def segment_values(ax) -> list:
+    """Return the value texts of a stacked bar chart's segments, placed as drawn."""
+    ax.figure.canvas.draw()
+    return [t for t in ax.texts if t.get_gid() == "segment_value"]
+
+
+def fits_inside(text, renderer) -> bool:
+    """Return whether a segment value's text at the size of a value inside (with its ground,
+    if any) and 3 pt of margin on each side is narrower than its segment, as drawn."""
+    drawn = text.get_fontsize()
+    text.set_fontsize(VALUE_SIZE)  # a value above its bar is a size smaller
+    width = text.get_window_extent(renderer).width
+    text.set_fontsize(drawn)
+    ground = text.get_bbox_patch()
+    if ground is not None:
+        width += 2 * renderer.points_to_pixels(ground.get_boxstyle().pad * VALUE_SIZE)
+    margin = renderer.points_to_pixels(3.0)
+    return width + 2 * margin <= text.segment.get_window_extent(renderer).width
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("data", ["seed", "many"])
+@pytest.mark.parametrize(
+    "chart", ["funding_split", "funding_split_percent", "budget_structure", "program_structure"]
+)
+def test_every_segment_has_its_value_inside_where_it_fits_and_above_where_not(
+    request, data, chart, lang
+):
+    ax = CHARTS[chart](request.getfixturevalue(data), lang=lang)
+    texts = segment_values(ax)
+    renderer = ax.figure.canvas.get_renderer()
+    segments = [p for c in ax.containers for p in c.patches if p.get_width() > 0]
+    labelled = {id(t.segment) for t in texts}
+    cut = bool([t for t in ax.texts if t.get_gid() == "cut_total"])
+    if not cut:  # a bar cut at the axis edge shows its total, not its segments
+        assert {id(p) for p in segments} <= labelled
+    for text in texts:
+        bar = text.segment.get_window_extent(renderer)
+        box = (text.get_bbox_patch() or text).get_window_extent(renderer)
+        if fits_inside(text, renderer):
+            assert text.placement == "inside"
+            assert bar.x0 <= box.x0 and box.x1 <= bar.x1
+            assert bar.y0 <= box.y0 and box.y1 <= bar.y1
+        else:  # beside the segment, above its bar, not over another bar's values
+            assert text.placement == "above"
+            assert box.y0 >= bar.y1
+
+
+@requires_cjk
+def test_hongcheng_self_raised_20_is_labelled_like_segments_as_wide(seed):
+    # 鸿城节能: 42 万元 special, 20 万元 self-raised; 20.00 is as wide as 天成科技's 20.00
+    # segments of the budget structure, which are labelled.
+    ax = draw.funding_split(seed.projects)
+    assert row_texts(ax, "鸿城节能") == ["42.00", "20.00", "62.00"]
+
+
+def test_values_above_one_bar_do_not_overlap(seed):
+    # 北塑管业's 测试化验加工费 1.50, 燃料动力费 5.50, 差旅费 0.50 and 会议费 0.50 are
+    # too narrow for their values, side by side.
+    ax = draw.budget_structure(seed.categories, lang="en")
+    renderer = ax.figure.canvas.get_renderer()
+    above = [t for t in segment_values(ax) if t.placement == "above"]
+    assert len(above) >= 4
+    by_bar: dict[float, list] = {}
+    for text in above:
+        by_bar.setdefault(text.segment.get_y(), []).append(text.get_window_extent(renderer))
+    for boxes in by_bar.values():
+        boxes.sort(key=lambda b: b.x0)
+        for left, right in itertools.pairwise(boxes):
+            assert left.x1 < right.x0
+
+
+@requires_cjk
+def test_value_on_hatched_unallocated_money_has_a_white_ground(seed):
+    for ax in (
+        draw.budget_structure(seed.categories),
+        draw.budget_structure(seed.groups, level="group", lang="en"),
+    ):
+        hatched = [t for t in segment_values(ax) if t.segment.get_hatch()]
+        assert [t.get_text() for t in hatched] == ["62.00"]
+        ground = hatched[0].get_bbox_patch()
+        assert ground is not None
+        assert mcolors.to_hex(ground.get_facecolor()) == "#ffffff"
+        assert ground.get_alpha() in (None, 1.0)
+        plain = [t for t in segment_values(ax) if not t.segment.get_hatch()]
+        assert all(t.get_bbox_patch() is None for t in plain)
+
+
 # --- budget structure --------------------------------------------------------------------------
 
 
@@ -288,10 +418,51 @@ def test_budget_structure_by_group(seed):
     assert bars["width"].sum() == pytest.approx(seed.programs["total"].sum())
 
 
+def heat_cells(ax) -> np.ndarray:
+    """Return every share of a heatmap, on its colour scale or not (未分项)."""
+    return np.asarray(ax.images[0].get_array().data, dtype=float)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_group_is_named_and_coloured_as_a_category_only_where_it_is_that_category(lang):
+    categories = CATEGORIES.set_index("code")
+    for group in GROUPS["code"]:
+        members = categories.index[categories["group"] == group].tolist()
+        group_name = group_names(pd.Series([group]), lang).iloc[0]
+        for category in categories.index:
+            alone = members == [category]
+            category_name = category_names(pd.Series([category]), lang).iloc[0]
+            assert (group_name == category_name) == alone, (group, category)
+            same_colour = GROUP_COLORS[group] == CATEGORY_COLORS[category]
+            assert same_colour == alone, (group, category)
+        assert GROUP_COLORS[group] not in (SPECIAL_COLOR, SELF_RAISED_COLOR)
+
+
+def test_labour_group_and_labour_category_differ_in_name_and_colour():
+    # The 劳务费 group is 劳务费 5 + 专家咨询费 20 = 25 万元 over the seed; the category 5.
+    assert group_names(pd.Series(["labor"])).iloc[0] == "劳务费（含专家咨询费）"
+    assert category_names(pd.Series(["labor"])).iloc[0] == "劳务费"
+    assert group_names(pd.Series(["labor"]), "en").iloc[0] != "Labour"
+    assert GROUP_COLORS["labor"] != CATEGORY_COLORS["labor"]
+
+
+@requires_cjk
+def test_labour_group_in_the_charts_is_not_the_labour_category(seed):
+    groups = draw.budget_structure(seed.groups, level="group")
+    categories = draw.budget_structure(seed.categories)
+    colours = {
+        ax: {c.get_label(): c.patches[0].get_facecolor() for c in ax.containers}
+        for ax in (groups, categories)
+    }
+    assert "劳务费（含专家咨询费）" in colours[groups]
+    assert "劳务费" not in colours[groups]
+    assert colours[groups]["劳务费（含专家咨询费）"] != colours[categories]["劳务费"]
+
+
 @requires_cjk
 def test_heatmap_cells_are_category_shares(seed):
     ax = draw.structure_heatmap(seed.categories)
-    cells = np.ma.filled(ax.images[0].get_array(), np.nan)
+    cells = heat_cells(ax)
     columns = [t.get_text() for t in ax.get_xticklabels()]
     rows = tick_labels(ax)
     expected = seed.categories.assign(name=category_names(seed.categories["category"]))
@@ -303,6 +474,39 @@ def test_heatmap_cells_are_category_shares(seed):
     written = {t.get_text() for t in ax.texts}
     assert {percent(s) for s in expected["category_share"]} <= written
     assert cells[rows.index("鸿城节能"), columns.index("未分项")] == 1.0
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("data", ["seed", "many"])
+def test_heatmap_keeps_unallocated_off_the_colour_scale(request, data, lang):
+    ms = request.getfixturevalue(data)
+    ax = draw.structure_heatmap(ms.categories, lang=lang)
+    image = ax.images[0]
+    columns = [t.get_text() for t in ax.get_xticklabels()]
+    column = columns.index(label("unallocated", lang))
+    cells = heat_cells(ax)
+    given = ~np.isnan(cells[:, column])
+    assert given.any()
+    # Its shares are in the table, but none is coloured, nor sets the scale's top.
+    assert image.get_array().mask[:, column].all()
+    real = np.delete(cells, column, axis=1)
+    assert image.norm.vmin == 0
+    assert np.nanmax(real) <= image.norm.vmax < np.nanmax(real) + 0.1 + 1e-9
+    # Each 未分项 cell is a grey hatched patch that still says its share, on a white ground.
+    patches = [p for p in ax.patches if p.get_gid() == "unallocated"]
+    assert sorted(round(p.get_y() + 0.5) for p in patches) == np.flatnonzero(given).tolist()
+    assert all(p.get_hatch() for p in patches)
+    grounded = [t for t in ax.texts if t.get_bbox_patch() is not None]
+    assert [t.get_text() for t in grounded] == [percent(v) for v in cells[given, column]]
+    assert label("heatmap_unallocated_note", lang) in note(ax)
+
+
+@requires_cjk
+def test_seed_heatmap_scale_ends_at_the_largest_category_share(seed):
+    # 可得电子's 材料费, 87.0%, is the largest share of a real category; 鸿城节能's 100%
+    # 未分项 used to be the darkest cell.
+    ax = draw.structure_heatmap(seed.categories)
+    assert ax.images[0].norm.vmax == pytest.approx(0.9)
 
 
 @requires_cjk
@@ -375,10 +579,20 @@ def test_execution_draws_only_projects_with_actuals(seed):
     assert tick_labels(ax) == reported["organization"].tolist() == ["鸿城节能"]
     # 鸿城节能: 22 万元 spent of a 20 万元 self-raised budget.
     assert widths(ax, "预算执行率")["鸿城节能"] == pytest.approx(22 / 20)
-    assert row_texts(ax, "鸿城节能") == ["110.0%（实际 22.00 / 预算 20.00）"]
+    assert row_texts(ax, "鸿城节能") == ["110.0%（实际 22.00 / 预算 20.00 万元）"]
     assert [ln.get_xdata()[0] for ln in ax.lines if ln.get_gid() == "reference"] == [1.0]
-    assert f"{len(seed.projects) - len(reported)} 个项目无实际数" in note(ax)
-    assert "单位：万元" in note(ax)
+    assert note(ax) == "仅 1 个项目报告实际数；另 3 个项目无实际数，未列入"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_one_reporting_project_is_a_bar_not_a_block(seed, lang):
+    ax = draw.execution(seed.projects, lang=lang)
+    ax.figure.canvas.draw()
+    renderer = ax.figure.canvas.get_renderer()
+    (bar,) = ax.patches
+    height = bar.get_window_extent(renderer).height
+    assert height <= 0.25 * ax.get_window_extent(renderer).height
+    assert label("one_with_actuals", lang, n=3) in note(ax)
 
 
 def test_execution_without_any_actual_says_so(seed):
@@ -432,9 +646,10 @@ def test_funding_flow_takes_the_measures_too(seed):
 # --- many projects -----------------------------------------------------------------------------
 
 
-def others_of(ms, top: int = TOP) -> pd.DataFrame:
-    """Return the projects outside the top N by special fund, as the test computes them."""
-    return ms.projects.sort_values("special", ascending=False, kind="stable").iloc[top:]
+def others_of(ms, top: int = TOP, by: str = "special") -> pd.DataFrame:
+    """Return the projects outside the top N by special fund (or by), as the test computes
+    them."""
+    return ms.projects.sort_values(by, ascending=False, kind="stable").iloc[top:]
 
 
 def test_generated_program_loads_with_the_expected_shape(many):
@@ -463,9 +678,9 @@ def test_funding_split_of_many_projects_sums_to_the_program(many):
     for key in ("special", "self_raised"):
         drawn = widths(ax, label(key))
         assert in_fen(drawn) == in_fen(many.programs[key])
-        assert in_fen(drawn[others]) == in_fen(others_of(many)[key])
+        assert in_fen(drawn[others]) == in_fen(others_of(many, by="total")[key])
     # The others bar dwarfs the rest, so it is cut at the axis with its full total written.
-    total = wan(others_of(many)["total"].sum())
+    total = wan(others_of(many, by="total")["total"].sum())
     assert total in row_texts(ax, others)
     assert ax.get_xlim()[1] < others_of(many)["total"].sum()
     assert "截断" in note(ax)
@@ -473,7 +688,8 @@ def test_funding_split_of_many_projects_sums_to_the_program(many):
 
 @requires_cjk
 def test_two_projects_of_one_company_are_told_apart(many):
-    ax = draw.funding_split(many.projects, top=TOP)
+    # The company has the two largest special funds: the leverage chart shows both.
+    ax = draw.leverage_bars(many.projects, top=TOP)
     twins = many.projects[many.projects["organization"] == "双项目公司"]["project_id"]
     assert {f"双项目公司 ({pid})" for pid in twins} <= set(tick_labels(ax))
 
@@ -498,9 +714,10 @@ def test_budget_structure_of_many_projects_sums_to_the_program(many, level):
 @requires_cjk
 def test_heatmap_others_row_is_the_others_structure(many):
     ax = draw.structure_heatmap(many.categories, top=TOP)
-    cells = np.ma.filled(ax.images[0].get_array(), np.nan)
+    cells = heat_cells(ax)
     assert cells.shape[0] == TOP + 1
-    rest = many.categories[many.categories["project_id"].isin(others_of(many)["project_id"])]
+    rest = others_of(many, by="total")["project_id"]
+    rest = many.categories[many.categories["project_id"].isin(rest)]
     sums = rest.groupby("category")["total"].sum()
     columns = [t.get_text() for t in ax.get_xticklabels()]
     names = category_names(pd.Series(sums.index))
@@ -638,7 +855,7 @@ def test_without_a_cjk_font_charts_fall_back_to_english_with_one_warning(monkeyp
     assert split.get_title(loc="left") == label("chart_funding_split", "en")
     assert legend_labels(split) == ["Special fund", "Self-raised"]
     # Chinese company names would be empty boxes: the project ids stand in for them.
-    expected = seed.projects.sort_values("special", ascending=False)["project_id"]
+    expected = seed.projects.sort_values("total", ascending=False)["project_id"]
     assert tick_labels(split) == expected.tolist()
     assert split.get_xlabel() == label("unit_wan_latin", "en")
     assert "Unallocated" in legend_labels(axes[2])
@@ -705,3 +922,29 @@ def test_charts_save_nothing_by_themselves(tmp_path, seed, monkeypatch):
     for chart in CHARTS.values():
         chart(seed)
     assert list(Path(tmp_path).iterdir()) == []
+
+
+# --- units ---------------------------------------------------------------------------------------
+
+
+def is_percent_axis(axis) -> bool:
+    formatter = axis.get_major_formatter()
+    return getattr(formatter, "func", None) is _percent_tick
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("data", ["seed", "many"])
+@pytest.mark.parametrize("chart", list(CHARTS))
+def test_a_percentage_axis_carries_no_unit_of_money(request, data, chart, lang):
+    ax = CHARTS[chart](request.getfixturevalue(data), lang=lang)
+    if not is_percent_axis(ax.xaxis):
+        return
+    for unit in ("万元", "10,000 yuan", label("unit_wan", lang), label("unit_wan_latin", lang)):
+        assert unit not in note(ax)
+        assert unit not in ax.get_xlabel()
+
+
+def test_execution_is_drawn_on_a_percentage_axis(seed):
+    # The test above looks only at charts with a percentage axis: make sure it sees one.
+    assert is_percent_axis(draw.execution(seed.projects).xaxis)
+    assert is_percent_axis(draw.funding_split(seed.projects, percent=True).xaxis)

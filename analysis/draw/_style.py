@@ -33,11 +33,14 @@ CATEGORY_COLORS = {
     UNALLOCATED: "#DDDDDD",
     UNKNOWN_GROUP: "#999999",
 }
-# A group takes the colour of its main category, so the two views of one budget agree.
+# A group shares a category's colour only where it is that one category (设备费). The others
+# take colours no category and no source of money has (Tol's "light" pear and "vibrant"
+# red), so a group is never read as one of its categories: the 劳务费 group (劳务费 and
+# 专家咨询费) and the 劳务费 category once shared a name and a colour.
 GROUP_COLORS = {
     "equipment": CATEGORY_COLORS["equipment"],
-    "business": CATEGORY_COLORS["materials"],
-    "labor": CATEGORY_COLORS["labor"],
+    "business": "#BBCC33",
+    "labor": "#CC3311",
     UNALLOCATED: CATEGORY_COLORS[UNALLOCATED],
     UNKNOWN_GROUP: CATEGORY_COLORS[UNKNOWN_GROUP],
 }
@@ -124,11 +127,17 @@ def _amount_axis(ax: Axes, style: ChartStyle) -> None:
     ax.set_xlabel(_unit_label(style))
 
 
+# A chart of fewer bars keeps the room of this many, its bars in the middle: one project's
+# bar is a bar, not a block filling the chart.
+MIN_ROWS = 3
+
+
 def _rows(ax: Axes, names: list[str]) -> np.ndarray:
     """Return the y positions of one bar per name, the first on top."""
     y = np.arange(len(names))
     ax.set_yticks(y, labels=names)
-    ax.set_ylim(max(len(names), 1) - 0.5, -0.5)
+    spare = max(MIN_ROWS - len(names), 0) / 2
+    ax.set_ylim(len(names) - 0.5 + spare, -0.5 - spare)
     ax.tick_params(axis="y", length=0)
     return y
 
@@ -178,6 +187,9 @@ def _note(ax: Axes, lines: list[str]) -> None:
 
 # Value labels that a reference line may cross keep a white ground, so they stay legible.
 _ON_LINE = {"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 0.8}
+# A value on hatched (unallocated) money sits on a white ground: hatching through digits
+# makes them hard to read.
+_ON_HATCH = {"boxstyle": "square,pad=0.2", "facecolor": "white", "edgecolor": "none"}
 
 
 def _title(ax: Axes, text: str, *, pad: float = 6.0) -> None:
@@ -234,10 +246,13 @@ def _legend_above(ax: Axes, ncols: int) -> None:
 
 
 def _top_note(shown: pd.DataFrame, style: ChartStyle) -> str:
-    """Return the note that says the rest of the projects are summed, where they are."""
-    if not shown["project_id"].eq(OTHERS).any():
-        return ""
-    return label("top_note", style.lang, top=shown.attrs.get("top"))
+    """Return the note that says what the projects are ordered by, where it is not special
+    fund, and that the rest of the projects are summed in the last row, where they are."""
+    folded = shown["project_id"].eq(OTHERS).any()
+    if shown.attrs.get("by", "special") == "total":
+        key = "by_total_top_note" if folded else "by_total_note"
+        return label(key, style.lang, top=shown.attrs.get("top"))
+    return label("top_note", style.lang, top=shown.attrs.get("top")) if folded else ""
 
 
 def _detail_colors(codes: list[str], level: str) -> list[str]:

@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
+from matplotlib.lines import Line2D
 from matplotlib.patches import Polygon
+from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter
+from matplotlib.transforms import IdentityTransform
 
 from analysis.draw import theme
 from analysis.draw._style import (
+    _ON_HATCH,
     _ON_LINE,
     _amount_axis,
     _as_typed,
@@ -34,7 +39,6 @@ from analysis.draw._style import (
     _tick_amount,
     _title,
     _top_note,
-    _unit_label,
 )
 from analysis.draw.theme import FUNDING_COLORS, REFERENCE_COLOR, SELF_RAISED_COLOR, ChartStyle
 from analysis.measure import charts
@@ -64,8 +68,9 @@ def _stacked(
 ) -> None:
     """Draw horizontal bars stacked from parts (name, widths, colour, texts, hatch).
 
-    Each part is one BarContainer labelled with its name; texts go inside the segments
-    wide enough for them, ends after each bar's end. The x axis runs from 0 to scale (1 for
+    Each part is one BarContainer labelled with its name; each segment's text goes inside
+    it where it fits and above it where not (_SegmentValues decides when the chart is
+    drawn), ends after each bar's end. The x axis runs from 0 to scale (1 for
     100% bars) or to the longest bar and some headroom; a cuttable bar (the others bar) far
     longer than the rest is cut at the axis edge instead.
     """
@@ -79,7 +84,7 @@ def _stacked(
     else:
         right = float(np.max(totals, initial=0.0)) * headroom or 1.0
     left = np.zeros(len(y))
-    axis_points = ax.get_position().width * ax.figure.get_figwidth() * 72
+    segments = []
     for name, widths, color, texts, hatch in parts:
         width = np.nan_to_num(widths)
         bars = ax.barh(
@@ -93,14 +98,15 @@ def _stacked(
             edgecolor="#777777" if hatch else "white",
             linewidth=0.4,
         )
-        # A value goes inside its segment only where the segment is wider than the text
-        # (digits at 7.5 pt are about 4.7 pt wide; 6 pt of margin).
-        room = width / right * axis_points
-        needed = np.array([len(t) for t in texts]) * 4.7 + 6
-        fits = (room >= needed) & ~cut
-        shown = [t if ok else "" for t, ok in zip(texts, fits, strict=True)]
-        ax.bar_label(bars, labels=shown, label_type="center", color=_ink(color), fontsize=7.5)
+        for patch, value, ok in zip(bars.patches, texts, (width > 0) & ~cut, strict=True):
+            if ok and value:
+                segments.append(_segment_value(ax, patch, value, color, hatched=bool(hatch)))
         left = left + width
+    if segments:
+        ax.add_artist(_SegmentValues(segments))
+        # Room above the top bar for a value written above its segment.
+        bottom, top = ax.get_ylim()
+        ax.set_ylim(bottom, top - 0.2)
     if ends is not None:
         ax.bar_label(
             bars,
@@ -121,6 +127,108 @@ def _stacked(
                 gid="cut_total",
             )
     ax.set_xlim(0, right)
+
+
+# The size of a value inside its segment.
+VALUE_SIZE = 7.5
+# Points of margin a value needs on each side to sit inside its segment.
+SEGMENT_MARGIN = 3.0
+# Points between a segment's top and a value written above it.
+ABOVE_GAP = 1.5
+# Values above a bar are a size smaller, to fit between the bars of a long chart.
+ABOVE_SIZE = 6.5
+# Points between two values above one bar.
+LABEL_GAP = 5.0
+
+
+def _segment_value(ax: Axes, patch, value: str, color: str, *, hatched: bool) -> Text:
+    """Return the text of one segment's value, at its centre until _SegmentValues places it.
+
+    A value on a hatched (unallocated) segment has a white ground, so the hatching does not
+    run through its digits.
+    """
+    text = ax.text(
+        patch.get_x() + patch.get_width() / 2,
+        patch.get_y() + patch.get_height() / 2,
+        value,
+        ha="center",
+        va="center",
+        fontsize=VALUE_SIZE,
+        color="#222222" if hatched else _ink(color),
+        bbox=_ON_HATCH if hatched else None,
+        gid="segment_value",
+    )
+    text.segment, text.ink = patch, text.get_color()
+    return text
+
+
+class _SegmentValues(Artist):
+    """Place the value of each bar segment when the chart is drawn, not before.
+
+    Only then is the segment's width on the page known (after the layout, at the figure's
+    size and dpi), and the text's width in its final font: so one rule holds for every
+    chart, language and size. A value goes inside its segment where the text and its
+    margins fit, and otherwise just above the segment, never left out; values above one
+    bar that would overlap move right, with a thin line back to their segment.
+    """
+
+    def __init__(self, texts: list[Text]):
+        super().__init__()
+        self.texts = texts
+        # After the bars (zorder 1), before the texts (zorder 3) it places.
+        self.set_zorder(2.9)
+        self.set_in_layout(False)
+        self.leaders: list[Line2D] = []
+
+    def draw(self, renderer) -> None:
+        if not self.get_visible() or not self.texts:
+            return
+        ax = self.texts[0].axes
+        to_data = ax.transData.inverted()
+        points = renderer.points_to_pixels(1.0)
+        taken: dict[float, float] = {}  # a bar's y → the right edge of its last value above
+        self.leaders = []
+        for text in self.texts:
+            patch = text.segment
+            bar = patch.get_window_extent(renderer)
+            centre = (patch.get_x() + patch.get_width() / 2, patch.get_y() + patch.get_height() / 2)
+            text.set_position(centre)
+            text.set_va("center")
+            text.set_fontsize(VALUE_SIZE)
+            text.set_color(text.ink)
+            text.placement = "inside"
+            box = text.get_window_extent(renderer)
+            ground = text.get_bbox_patch()  # its pad is a fraction of the font size
+            pad = ground.get_boxstyle().pad * text.get_fontsize() * points if ground else 0.0
+            if box.width + 2 * (pad + SEGMENT_MARGIN * points) <= bar.width:
+                continue
+            # Too narrow: the value goes above the bar, on the segment's centre or, where the
+            # value before it is in the way, just right of that value.
+            text.set_fontsize(ABOVE_SIZE)
+            box = text.get_window_extent(renderer)
+            x = (bar.x0 + bar.x1) / 2
+            left = taken.get(patch.get_y(), -np.inf) + LABEL_GAP * points
+            shifted = x - box.width / 2 < left
+            if shifted:
+                x = left + box.width / 2
+            taken[patch.get_y()] = x + box.width / 2
+            top = max(bar.y0, bar.y1) + ABOVE_GAP * points
+            text.set_position(to_data.transform((x, top)))
+            text.set_va("bottom")
+            text.placement = "above"
+            text.set_color("#222222")
+            if shifted:  # from the segment's top to the foot of its value, under the others
+                start = ((bar.x0 + bar.x1) / 2, top - ABOVE_GAP * points)
+                end = (x - box.width / 4, top)
+                self.leaders.append(self._leader(start, end))
+        for line in self.leaders:
+            line.draw(renderer)
+
+    def _leader(self, start: tuple[float, float], end: tuple[float, float]) -> Line2D:
+        line = Line2D(*zip(start, end, strict=True), color="#777777", linewidth=0.5)
+        line.set_figure(self.figure)
+        line.set_transform(IdentityTransform())
+        return line
 
 
 def _break_mark(ax: Axes, y: float, right: float) -> None:
@@ -152,7 +260,8 @@ def funding_split(
     projects is Measures.projects (or charts.funding of it). percent=False stacks the
     amounts in 万元 with each project's total at the end of its bar; percent=True draws 100%
     bars labelled with each source's share of the project budget. Projects are ordered by
-    special fund, largest on top; beyond the top N (None: all) the rest are one bar,
+    total budget, largest on top, as a note says (the totals printed at the bars' ends
+    fall down the chart); beyond the top N (None: all) the rest are the last bar,
     其他 N 个项目.
     """
     style = theme.chart_style(lang)
@@ -200,9 +309,9 @@ def budget_structure(
 
     categories is Measures.categories (level "category" or "group") or Measures.groups
     (level "group"), or charts.structure of them. A project without budget lines is one
-    hatched 未分项 / Unallocated segment, not left out. Projects are ordered by special
-    fund; beyond the top N the rest are one bar, 其他 N 个项目. Each bar ends with the
-    project's total in 万元.
+    hatched 未分项 / Unallocated segment, not left out. Each bar ends with the project's
+    total in 万元, and projects are ordered by it, largest on top, as a note says; beyond
+    the top N the rest are the last bar, 其他 N 个项目.
     """
     style = theme.chart_style(lang)
     shown = charts.structure(categories, level, top)
@@ -360,13 +469,16 @@ def execution(
 
     projects is Measures.projects (or charts.execution of it); the rate compares
     self_raised_actual with the self-raised budget. Only projects with an actual figure
-    are drawn; a note says how many have none. Beyond the top N by special fund the rest
-    are one bar (a ratio of sums).
+    are drawn; a note says how many have none, and when only one project reports, says
+    that. Beyond the top N by special fund the rest are one bar (a ratio of sums). The axis
+    is a rate: the amounts in 万元 are named in each bar's label, not in a unit note.
     """
     style = theme.chart_style(lang)
     shown = charts.execution(projects, top)
     n_missing = shown.attrs["not_reported"]
     missing_note = label("no_actuals", style.lang, n=n_missing) if n_missing else ""
+    if n_missing and not shown.empty and shown["n_projects"].sum() == 1:
+        missing_note = label("one_with_actuals", style.lang, n=n_missing)
     if shown.empty:
         ax = _axes(ax, 1)
         ax.set_axis_off()
@@ -404,5 +516,5 @@ def execution(
     ax.set_xlim(0, max(1.25, float(np.nanmax(rate, initial=0.0)) * 1.6))
     ax.set_xlabel(label("execution_axis", style.lang))
     _title(ax, _scoped(label("chart_execution", style.lang), shown, style), pad=16)
-    _note(ax, [_unit_label(style), missing_note, _top_note(shown, style)])
+    _note(ax, [missing_note, _top_note(shown, style)])
     return _finish(ax, style)

@@ -70,13 +70,13 @@ def funding(projects: pd.DataFrame, top: int | None = 20) -> pd.DataFrame:
     """Return the funding chart's table: one row per project shown, the rest as one row.
 
     Columns: project_id, organization, special, self_raised, total (万元), n_projects,
-    special_share, self_raised_share, leverage, multiplier; largest special fund first, the
-    OTHERS row last.
+    special_share, self_raised_share, leverage, multiplier; the top N by total budget,
+    largest first (the chart prints each total at its bar's end), the OTHERS row last.
     """
     if _already(projects, "funding"):
         return projects
-    table = with_ratios(top_projects(projects, top))
-    return _marked(table, "funding", top=top, scope=scope_of(projects))
+    table = with_ratios(top_projects(projects, top, by="total"))
+    return _marked(table, "funding", top=top, by="total", scope=scope_of(projects))
 
 
 def structure(parts: pd.DataFrame, level: str = "category", top: int | None = 20) -> pd.DataFrame:
@@ -84,14 +84,15 @@ def structure(parts: pd.DataFrame, level: str = "category", top: int | None = 20
     group), with each project's total (project_total) for the end of its bar.
 
     parts is Measures.categories (level category or group) or Measures.groups (group).
+    Projects are the top N by total budget, largest first, the OTHERS row last.
     """
     if _already(parts, "structure"):
         return parts
     level = check_level(level)
-    shown = top_projects(parts, top, detail=level)
+    shown = top_projects(parts, top, detail=level, by="total")
     totals = exact_sum(shown, ["project_id"], ["total"]).set_index("project_id")["total"]
     shown["project_total"] = shown["project_id"].map(totals).to_numpy()
-    return _marked(shown, "structure", top=top, level=level, scope=scope_of(parts))
+    return _marked(shown, "structure", top=top, level=level, by="total", scope=scope_of(parts))
 
 
 def shares(categories: pd.DataFrame, top: int | None = 20) -> pd.DataFrame:
@@ -104,7 +105,7 @@ def shares(categories: pd.DataFrame, top: int | None = 20) -> pd.DataFrame:
         return categories
     shown = structure(categories, "category", top)
     table = shown.assign(share_of_total=ratio(fen(shown["total"]), fen(shown["project_total"])))
-    return _marked(table, "shares", top=top, level="category")
+    return _marked(table, "shares", top=top, level="category", by="total")
 
 
 def program_structure(parts: pd.DataFrame, level: str = "category") -> pd.DataFrame:

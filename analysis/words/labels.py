@@ -122,8 +122,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "chart_execution": ("自筹资金预算执行率", "Execution of the self-raised budget"),
     "execution_axis": ("实际使用 ÷ 预算", "Actual ÷ budget"),
     "execution_amounts": (
-        "{rate}（实际 {actual} / 预算 {budget}）",
-        "{rate} (actual {actual} / budget {budget})",
+        "{rate}（实际 {actual} / 预算 {budget} 万元）",
+        "{rate} (actual {actual} / budget {budget}, 10,000 yuan)",
+    ),
+    "one_with_actuals": (
+        "仅 1 个项目报告实际数；另 {n} 个项目无实际数，未列入",
+        "Only one project reports an actual figure; {n} more report none (not shown)",
     ),
     "execution_full": ("预算 100%", "Budget 100%"),
     "no_actuals": (
@@ -245,6 +249,15 @@ LABELS: dict[str, tuple[str, str]] = {
     "notebook_data_quality": ("数据质量", "Data quality"),
     "notebook_evaluation": ("绩效自评", "Self-evaluation"),
     "notebook_project": ("单个项目", "One project"),
+    "heatmap_unallocated_note": (
+        "灰色斜线格为未分项（项目未填预算明细），不计入色阶",
+        "Hatched grey cells are unallocated money (no budget lines): not on the colour scale",
+    ),
+    "by_total_note": ("按总预算从大到小排列", "Ordered by total budget, largest first"),
+    "by_total_top_note": (
+        "按总预算从大到小排列，取前 {top} 个项目，其余合并为最后一行",
+        "Top {top} projects by total budget, largest first; the rest combined in the last row",
+    ),
     "top_note": (
         "按专项资金取前 {top} 个项目，其余合并",
         "Top {top} projects by special fund; the rest combined",

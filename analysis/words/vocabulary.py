@@ -74,11 +74,13 @@ CATEGORIES = pd.DataFrame(
     columns=["code", "name_zh", "name_en", "group", "aliases"],
 )
 
+# A group is named as its category only where it is that one category (设备费): the 劳务费
+# group holds 专家咨询费 as well, so its name says so and is never read as the category.
 GROUPS = pd.DataFrame(
     [
         ("equipment", "设备费", "Equipment"),
         ("business", "业务费", "Operating costs"),
-        ("labor", "劳务费", "Labour"),
+        ("labor", "劳务费（含专家咨询费）", "Labour incl. expert consulting"),
     ],
     columns=["code", "name_zh", "name_en"],
 )
