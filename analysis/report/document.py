@@ -634,6 +634,9 @@ def _grid(doc, cells: Cells, widths: list[float], size: float) -> None:
     grid.autofit = False
     _three_lines(grid)
     whole = len(cells.rows) <= KEPT_WHOLE
+    # The style by its id: python-docx looks a style up by name through every style of the
+    # document, a millisecond a cell.
+    text_style = doc.styles[TABLE_TEXT].style_id
     for i, width in enumerate(widths):
         grid.columns[i].width = Cm(width)
     for r, values in enumerate([cells.headers, *cells.rows]):
@@ -642,7 +645,7 @@ def _grid(doc, cells: Cells, widths: list[float], size: float) -> None:
         for i, cell in enumerate(row.cells):
             cell.width = Cm(widths[i])
             paragraph = cell.paragraphs[0]
-            paragraph.style = TABLE_TEXT
+            paragraph._p.style = text_style
             if r == 0:
                 paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
             elif cells.of(r - 1, i) == "num":
