@@ -253,7 +253,10 @@ def test_the_leverage_reference_says_what_it_is_the_ratio_over(a):
 def test_tables_say_their_scope_above_them(a):
     table = a.table("years")
     assert repr(table).splitlines()[0] == "2019、2020、2022 年 2 个计划"
-    assert table._repr_html_().startswith("<p><strong>2019、2020、2022 年 2 个计划</strong></p>")
+    assert (
+        '<caption>2019、2020、2022 年 2 个计划<span class="fa-unit">单位：万元</span></caption>'
+        in (table._repr_html_())
+    )
     numbers = a.chart("leverage", show=False)
     assert numbers.caption == "2019、2020、2022 年 2 个计划"
 

@@ -33,7 +33,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
 from analysis.report import page
-from analysis.report.xlsx import About
+from analysis.report.xlsx import About, xml_text
 from analysis.words.formats import leverage, wan
 from analysis.words.labels import has_label, label
 
@@ -276,7 +276,7 @@ def _front(doc, lang: str, about: About, headline: dict) -> None:
         label("doc_contents", lang),
     ]
     for line in lines:
-        paragraph = doc.add_paragraph(line)
+        paragraph = doc.add_paragraph(xml_text(line))
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
         paragraph.paragraph_format.space_after = Pt(6)
 
@@ -306,7 +306,7 @@ class _Writer:
     def heading(self, text: str, level: int) -> None:
         """Write a heading, back on a portrait page if a wide table had turned it."""
         self._portrait()
-        self.doc.add_heading(text, level=level)
+        self.doc.add_heading(xml_text(text), level=level)
 
     def notebook(self, name: str, blocks: list[page.Block]) -> None:
         """Write one notebook's blocks after its title, in the document's language only."""
@@ -352,12 +352,12 @@ class _Writer:
         """Write printed text, one paragraph a line (blank lines dropped)."""
         for line in text.splitlines():
             if line.strip():
-                self.doc.add_paragraph(line.rstrip(), style="Body Text")
+                self.doc.add_paragraph(xml_text(line.rstrip()), style="Body Text")
 
     def note(self, text: str) -> None:
         """Write a note in place of what could not be shown."""
         paragraph = self.doc.add_paragraph(style="Body Text")
-        paragraph.add_run(text).italic = True
+        paragraph.add_run(xml_text(text)).italic = True
 
     def text(self, block: page.Text, name: str) -> None:
         if block.kind == "error":
@@ -446,7 +446,7 @@ class _Writer:
 
     def _caption(self, kind: str, number: int, text: str, keep_with_next: bool = False) -> None:
         """Write 图 N　title (表 N　caption) with N a SEQ field Word renumbers."""
-        name = label(kind, self.lang)
+        name, text = label(kind, self.lang), xml_text(text)  # no \0 left in it
         before, after = label("doc_caption", self.lang, kind=name, n="\0", text=text).split("\0")
         paragraph = self.doc.add_paragraph(style="Caption")
         paragraph.paragraph_format.keep_with_next = keep_with_next
@@ -465,6 +465,7 @@ _INLINE = re.compile(
 
 def _inline(paragraph, text: str) -> None:
     """Add Markdown text to a paragraph: **bold**, *italic*, `code` and links as plain."""
+    text = xml_text(text)
     at = 0
     for found in _INLINE.finditer(text):
         if found.start() > at:
@@ -652,7 +653,7 @@ def _grid(doc, cells: Cells, widths: list[float], size: float) -> None:
                 paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
             # a short table stays on one page (Word keeps a row with the next by its text)
             paragraph.paragraph_format.keep_with_next = whole and r < len(cells.rows)
-            run = paragraph.add_run(values[i])
+            run = paragraph.add_run(xml_text(values[i]))
             run.font.size = Pt(size)
             if r == 0:
                 run.bold = True

@@ -63,8 +63,14 @@ def as_typed(text: str) -> str:
     """Return text a workbook can hold, shown as typed: a character it cannot hold (a
     control character such as \\x07) as U+FFFD �, and text beyond what Excel shows in a
     cell ending in "…" at that length."""
-    text = _NOT_XML.sub("\ufffd", text)
+    text = xml_text(text)
     return _within_excel(text) if len(text) > EXCEL_CELL_CHARACTERS // 2 else text
+
+
+def xml_text(text: str) -> str:
+    """Return text an Office file (XML 1.0) can hold: a character it cannot hold (a control
+    character such as \\x07) as U+FFFD �. The workbooks and the Word report use it."""
+    return _NOT_XML.sub("\ufffd", text)
 
 
 def _within_excel(text: str) -> str:
