@@ -68,7 +68,9 @@ class Table(pd.DataFrame):
     year ("2019–2024 年 5 个计划").
     """
 
-    _metadata: ClassVar[list[str]] = ["kinds", "caption", "notes", "empty_text", "classes", "unit"]
+    _metadata: ClassVar[list[str]] = [
+        "kinds", "caption", "notes", "empty_text", "classes", "unit", "lang"
+    ]  # fmt: skip
 
     @property
     def _constructor(self):
@@ -106,6 +108,7 @@ class Table(pd.DataFrame):
         out.caption = caption
         out.notes = shown_notes
         out.empty_text = label("no_rows", lang)
+        out.lang = lang
         out.classes = classes
         out.unit = label("unit_wan", lang) if "amount" in kinds.values() else ""
         return out
@@ -140,8 +143,18 @@ class Table(pd.DataFrame):
     def _repr_html_(self) -> str | None:
         """Return the table for reading: no index column (a fact sheet's labels as row
         headers), figures right-aligned and whole, text left and whole, "—" for a figure
-        nobody gave, the scope and unit above it (analysis.words.formats.html_table)."""
-        text = self.shown()
+        nobody gave, the scope and unit above it (analysis.words.formats.html_table).
+
+        A table longer than pandas' display.max_rows (60 unless the user set it) shows its
+        first display.min_rows rows (10) and says how many there are, as pandas does: a
+        notebook, its page and the Word report stay small at a province's scale.
+        """
+        total = len(self)
+        max_rows = pd.get_option("display.max_rows")
+        visible = self
+        if max_rows is not None and total > max_rows:
+            visible = self.iloc[: pd.get_option("display.min_rows") or max_rows]
+        text = visible.shown()
         known = getattr(self, "classes", None) or {}
         classes = [
             known.get(h) or ("num" if pd.api.types.is_numeric_dtype(self.iloc[:, i]) else "text")
@@ -150,7 +163,8 @@ class Table(pd.DataFrame):
         row_headers = not isinstance(self.index, pd.RangeIndex) and not self.empty
         caption = getattr(self, "caption", "") or ""
         unit = (getattr(self, "unit", "") or "") if not self.empty else ""
-        return html_table(text, classes, caption, unit, row_headers)
+        lang = getattr(self, "lang", None) or "zh"
+        return html_table(text, classes, caption, unit, row_headers, total, lang)
 
 
 class Note(str):

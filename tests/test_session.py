@@ -227,3 +227,21 @@ def test_tables_print_no_figure_as_an_empty_cell(a):
     execution = table["自筹执行率"]  # self_raised_execution_rate, once execution_rate
     assert math.isnan(execution.iloc[0]) and execution.iloc[2] == pytest.approx(1.1)
     assert "110.0%" in repr(table)
+
+
+def test_a_long_table_shows_its_first_rows_and_says_how_many_there_are(seed_tables, tmp_path):
+    from analysis.report.page import read_table
+    from tests.conftest import write_tables
+
+    a = fa.open(write_tables(tmp_path / "data", seed_tables))
+    table = a.table("categories")  # the seed's 18 lines, and 未分项 for 鸿城节能
+    assert len(table) == 19
+    with pd.option_context("display.max_rows", 12, "display.min_rows", 6):
+        html = table._repr_html_()
+    read = read_table(html)
+    assert len(read.rows) == 6 and read.total == len(table)
+    assert f"共 {len(table)} 行，此处列出前 6 行" in html
+    # As the user left pandas: no limit, every row.
+    with pd.option_context("display.max_rows", None):
+        assert read_table(table._repr_html_()).total is None
+        assert len(read_table(table._repr_html_()).rows) == len(table)

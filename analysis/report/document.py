@@ -417,8 +417,10 @@ class _Writer:
         _grid(self.doc, shown, *layout)
         after = self.doc.add_paragraph(style="Caption")
         after.alignment = WD_ALIGN_PARAGRAPH.LEFT
-        if len(rows) > MAX_ROWS:
-            after.add_run(label("doc_rows_left", self.lang, top=MAX_ROWS, n=f"{len(rows):,}"))
+        kept = min(len(rows), MAX_ROWS)
+        total = max(len(rows), table.total or 0)  # a notebook shows a long table's first rows
+        if total > kept:
+            after.add_run(label("doc_rows_left", self.lang, top=f"{kept:,}", n=f"{total:,}"))
 
     def _landscape(self) -> None:
         """Go on from a new landscape page (a section of its own: the footer and its page

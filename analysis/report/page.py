@@ -60,6 +60,7 @@ class Table:
     rows: list[list[str]] = field(default_factory=list)
     classes: list[str] = field(default_factory=list)
     row_headers: bool = False
+    total: int | None = None  # the whole table's rows, where only the first are shown
 
 
 @dataclass
@@ -173,6 +174,8 @@ class _TableReader(HTMLParser):
         attrs = dict(attrs)
         if tag == "style":
             self._style = True
+        elif tag == "table" and attrs.get("data-rows"):
+            self.table.total = int(attrs["data-rows"])
         elif tag == "caption":
             self._where = "caption"
         elif tag == "span" and "fa-unit" in (attrs.get("class") or ""):
@@ -180,13 +183,16 @@ class _TableReader(HTMLParser):
         elif tag in ("thead", "tbody"):
             self._section = tag
         elif tag == "tr" and self._section == "tbody":
-            self._row = []
+            # the last row that says how many are not shown is no row of the table
+            self._row = None if "fa-more" in (attrs.get("class") or "") else []
         elif tag in ("th", "td"):
             self._cell = []
             if self._section == "thead":
                 self._where = "th"
                 if attrs.get("class"):
                     self.table.classes.append(attrs["class"])
+            elif self._row is None:
+                self._where = None
             elif tag == "th":
                 self._where = "rowth"
                 self.table.row_headers = True

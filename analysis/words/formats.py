@@ -247,6 +247,7 @@ TABLE_CSS = (
     # a name wraps only when long (a program's name stays on one line, a note wraps)
     ".fa-table td.text{min-width:8em}"
     ".fa-table tbody th{font-weight:normal;color:#333;white-space:nowrap}"
+    ".fa-table tr.fa-more td{color:#555;font-style:italic}"
 )
 
 
@@ -256,12 +257,16 @@ def html_table(
     caption: str = "",
     unit: str = "",
     row_headers: bool = False,
+    total: int | None = None,
+    lang: str = "zh",
 ) -> str:
     """Return the text of a table for people as an HTML table for reading.
 
     shown: the cells as text (no cell cut short); classes: each column's cell_class;
     caption and unit, above it; row_headers: the index printed as each row's header (a
-    fact sheet), otherwise no index column at all.
+    fact sheet), otherwise no index column at all; total: the rows of the whole table
+    where `shown` holds only its first ones (the table says so in a last row, and gives
+    the count as data-rows).
     """
     from html import escape
 
@@ -280,6 +285,12 @@ def html_table(
         if index is not None:
             cells = f'<th scope="row">{index[n]}</th>' + cells
         rows.append(f"<tr>{cells}</tr>")
+    rows_attribute = ""
+    if total is not None and total > len(shown):
+        span = len(classes) + (1 if row_headers else 0)
+        more = escape(label("rows_shown", lang, shown=f"{len(shown):,}", n=f"{total:,}"))
+        rows.append(f'<tr class="fa-more"><td class="text" colspan="{span}">{more}</td></tr>')
+        rows_attribute = f' data-rows="{total}"'
     above = escape(caption)
     if unit:
         above += f'<span class="fa-unit">{escape(unit)}</span>'
@@ -289,7 +300,7 @@ def html_table(
     table_class = "fa-table many" if len(classes) > WIDE_TABLE_COLUMNS else "fa-table"
     return (
         f"<style>{TABLE_CSS}</style>\n"
-        f'<table class="{table_class}">{top}\n<thead><tr>{head}</tr></thead>\n'
+        f'<table class="{table_class}"{rows_attribute}>{top}\n<thead><tr>{head}</tr></thead>\n'
         f"<tbody>\n{body}\n</tbody>\n</table>"
     )
 

@@ -303,6 +303,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "unscored_total": ("另有 {n} 个项目未评分", "{n} more projects have no score"),
     "unscored": ("未评分", "Not scored"),
     "no_rows": ("（无）", "(none)"),
+    "rows_shown": (
+        "…… 共 {n} 行，此处列出前 {shown} 行；全部见 tables/ 下的表格",
+        "… the first {shown} of {n} rows; every row is in the tables/ folder",
+    ),
     # the 项目支出绩效自评表 (analysis.report.self_evaluation)
     "form_title": ("项目支出绩效自评表", "Project expenditure performance self-evaluation"),
     "form_summary_title": (
