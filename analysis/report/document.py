@@ -34,7 +34,7 @@ from docx.shared import Cm, Pt, RGBColor
 
 from analysis.report import page
 from analysis.report.xlsx import About, xml_text
-from analysis.words.formats import leverage, wan
+from analysis.words.formats import headline_text
 from analysis.words.labels import has_label, label
 
 FILE_NAMES = {"zh": "报告.docx", "en": "report.docx"}
@@ -264,14 +264,7 @@ def _front(doc, lang: str, about: About, headline: dict) -> None:
     doc.add_paragraph(title, style="Title")
     lines = [
         label("page_scope", lang, scope=about.scope),
-        label(
-            "headline",
-            lang,
-            n=f"{int(headline['n_projects']):,}",
-            special=wan(headline["special"]),
-            total=wan(headline["total"]),
-            leverage=leverage(headline["leverage"]),
-        ),
+        headline_text(headline, lang),
         label("index_written", lang, time=_when(about.written)),
         label("doc_contents", lang),
     ]

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.report.html import document
-from analysis.words.formats import leverage, wan
+from analysis.words.formats import headline_text, wan
 from analysis.words.labels import has_label, label
 
 INDEX = "index.html"
@@ -72,18 +72,6 @@ def write_index(
     path = build / INDEX
     path.write_text(document(label("index_title", lang), "\n".join(body), lang), "utf-8")
     return path
-
-
-def headline_text(figures: dict[str, float], lang: str) -> str:
-    """Return the one line of headline figures (measure.measures.headline)."""
-    return label(
-        "headline",
-        lang,
-        n=f"{int(figures['n_projects']):,}",
-        special=wan(figures["special"]),
-        total=wan(figures["total"]),
-        leverage=leverage(figures["leverage"]),
-    )
 
 
 def page_link(outcome, lang: str, prefix: str = "") -> str:

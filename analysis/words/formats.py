@@ -342,3 +342,16 @@ def people_text(
 
 
 __all__ = ["COLUMNS", "PEOPLE_COLUMNS", "for_people", "people_text", "text_table"]
+
+
+def headline_text(figures: dict[str, float], lang: str = "zh") -> str:
+    """Return the one line of headline figures a report leads with
+    (analysis.measure.measures.headline): "4 个项目 · 专项资金 200.00 万元 · …"."""
+    return label(
+        "headline",
+        lang,
+        n=f"{int(figures['n_projects']):,}",
+        special=wan(figures["special"]),
+        total=wan(figures["total"]),
+        leverage=leverage(figures["leverage"]),
+    )
