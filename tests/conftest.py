@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import matplotlib
@@ -15,6 +19,39 @@ matplotlib.use("Agg")
 
 SEED = bundled_data_dir()
 TABLES = ("projects", "budget_lines", "programs", "categories")
+
+
+CONSOLE_SCRIPT = Path(sys.executable).with_name("fund-analysis")
+
+
+def run_cli(
+    *args: str, cwd: Path | None = None, module: bool = True, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """Run `python -m analysis ARGS` (module=False: the fund-analysis console script) in a
+    process of its own, and return what it printed and its exit code. A command that would
+    hang (a FIFO or /dev/zero read) fails after two minutes rather than wait."""
+    command = [sys.executable, "-m", "analysis"] if module else [str(CONSOLE_SCRIPT)]
+    return subprocess.run(
+        [*command, *args],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=cwd,
+        env={**os.environ, **env},
+        timeout=120,
+    )
+
+
+GENERATOR = Path(__file__).resolve().parents[1] / "benchmarks" / "generate.py"
+
+
+def benchmark_generator():
+    """Return benchmarks/generate.py as a module (a folder of scripts, not a package: the
+    file is imported by its path)."""
+    spec = importlib.util.spec_from_file_location("benchmarks_generate", GENERATOR)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def read_seed_tables() -> dict[str, pd.DataFrame]:

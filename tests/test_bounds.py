@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 from unittest import mock
@@ -19,20 +18,9 @@ from python_calamine import CalamineWorkbook
 from analysis.errors import InputError
 from analysis.read import bounds
 from analysis.read.load import load
-from tests.conftest import read_seed_tables
+from tests.conftest import read_seed_tables, run_cli
 
 SPECIAL_COLUMN = "F"  # projects.csv: project_id, year, program, organization, title, special
-
-
-def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "analysis", *args],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        cwd=cwd,
-        timeout=120,  # a FIFO or /dev/zero read would hang: fail rather than wait
-    )
 
 
 def assert_refused(result: subprocess.CompletedProcess[str], *culprits: str) -> str:

@@ -16,24 +16,8 @@ import pytest
 import analysis
 from analysis.config import NOTEBOOKS_DIR
 from analysis.kernel import _same_python
-from tests.conftest import write_tables
-
-CONSOLE_SCRIPT = Path(sys.executable).with_name("fund-analysis")
-
-
-def run(
-    *args: str, cwd: Path | None = None, module: bool = True, **env: str
-) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "analysis"] if module else [str(CONSOLE_SCRIPT)]
-    return subprocess.run(
-        [*command, *args],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        cwd=cwd,
-        env={**os.environ, **env},
-        timeout=120,
-    )
+from tests.conftest import CONSOLE_SCRIPT, write_tables
+from tests.conftest import run_cli as run
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess, *parts: str) -> None:

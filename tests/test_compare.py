@@ -19,11 +19,8 @@ The small province: two programs (A, B) in 2019, 2020 and 2022 (no 2021), three 
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import matplotlib
@@ -43,7 +40,7 @@ from analysis.measure import compare
 from analysis.measure.scope import Scope, scope_of
 from analysis.words.formats import years_text
 from analysis.words.vocabulary import fen
-from tests.conftest import write_tables
+from tests.conftest import benchmark_generator, run_cli, write_tables
 
 requires_cjk = pytest.mark.skipif(
     theme.find_cjk_font() is None, reason="needs a CJK font (CI installs fonts-noto-cjk)"
@@ -374,12 +371,6 @@ def test_a_region_filter_keeps_its_projects_and_declares_nothing(a, province):
         fa.open(region="东城")  # the bundled data names no region
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "analysis", *args], capture_output=True, text=True, timeout=120
-    )
-
-
 def test_metrics_by_organization_and_region(province):
     result = run_cli("metrics", "--data", str(province), "--by", "organization", "--format", "csv")
     assert result.returncode == 0, result.stderr
@@ -405,20 +396,11 @@ def test_metrics_by_organization_and_region(province):
 
 # --- the generator's province ---------------------------------------------------------------
 
-GENERATOR = Path(__file__).resolve().parents[1] / "benchmarks" / "generate.py"
-
-
-def _generator():
-    spec = importlib.util.spec_from_file_location("benchmarks_generate", GENERATOR)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
 
 @pytest.fixture(scope="module")
 def generated_2000(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("province2000")
-    _generator().generate(2_000, out, seed=11, violations=0, regions=True)
+    benchmark_generator().generate(2_000, out, seed=11, violations=0, regions=True)
     return out
 
 
@@ -428,7 +410,7 @@ def province_2000(generated_2000):
 
 
 def test_generated_regions_change_nothing_else(tmp_path):
-    generate = _generator().generate
+    generate = benchmark_generator().generate
     generate(300, tmp_path / "plain", seed=3)
     generate(300, tmp_path / "regions", seed=3, regions=True)
     plain = pd.read_csv(tmp_path / "plain" / "projects.csv", dtype=str, keep_default_na=False)

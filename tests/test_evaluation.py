@@ -6,8 +6,6 @@ of five projects written here (one per case of issue 14), or from the seed repor
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import matplotlib
@@ -28,6 +26,7 @@ from analysis.report.self_evaluation import write_self_evaluation
 from analysis.words import scoring
 from analysis.words.labels import LABELS
 from analysis.words.registry import COLUMNS
+from tests.conftest import run_cli
 from tests.evaluation_data import evaluation_tables, write_evaluation_data
 
 
@@ -43,16 +42,6 @@ def a(data):
 
 def project(a, project_id: str) -> pd.Series:
     return a.measures.projects.set_index("project_id").loc[project_id]
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "analysis", *args],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=120,
-    )
 
 
 # --- rates, per project ---------------------------------------------------------------------

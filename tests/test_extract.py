@@ -10,7 +10,6 @@ other companies, numbers and phrasings.
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import docx
@@ -23,6 +22,7 @@ from analysis.config import bundled_data_dir
 from analysis.errors import InputError
 from analysis.read.extract import extract, id_prefix, read_report, write
 from analysis.read.load import load
+from tests.conftest import run_cli
 
 SEED_REPORT = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_6cdd9bb89a889b45.txt"
 
@@ -98,17 +98,6 @@ DOCX_TABLE = [
     ["会议费：5 元", ""],
 ]
 DOCX_CLOSING = "金石材料的“高强铝合金型材挤压工艺”项目，自筹预算 60 万元，实际资金使用 48 万元。"
-
-
-def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "analysis", *args],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        cwd=cwd,
-        timeout=120,
-    )
 
 
 def write_report(folder: Path, name: str, text: str, encoding: str = "utf-8") -> Path:

@@ -8,8 +8,6 @@ tests/test_extract.py, which compare its extraction with the bundled tables.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import docx
@@ -18,6 +16,7 @@ import pytest
 
 import analysis as fa
 from analysis.read.extract import extract, write
+from tests.conftest import run_cli
 
 # Money received and spent in the prose, by source, with rates that agree or do not.
 EXECUTION_REPORT = """\
@@ -69,17 +68,6 @@ FORM_REPORT = f"""\
 三、结论
 以上项目均已完成。
 """
-
-
-def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "analysis", *args],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        cwd=cwd,
-        timeout=120,
-    )
 
 
 def read_out(folder: Path, name: str) -> pd.DataFrame:

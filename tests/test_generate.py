@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import json
 from pathlib import Path
 
@@ -15,19 +14,9 @@ from analysis.check._facts import Facts
 from analysis.check.rules import check
 from analysis.measure.measures import measure
 from analysis.read.load import load
+from tests.conftest import benchmark_generator
 
-GENERATOR = Path(__file__).resolve().parents[1] / "benchmarks" / "generate.py"
-
-
-def _generator():
-    # benchmarks/ is a folder of scripts, not a package: import the file by its path.
-    spec = importlib.util.spec_from_file_location("benchmarks_generate", GENERATOR)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-generator = _generator()
+generator = benchmark_generator()
 
 
 @pytest.fixture(scope="module")

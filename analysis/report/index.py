@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.report.html import document
-from analysis.words.formats import headline_text, wan
+from analysis.words.formats import headline_text, html_table, wan
 from analysis.words.labels import has_label, label
 
 INDEX = "index.html"
@@ -104,24 +104,12 @@ def _documents(build: Path, documents: list[Document], lang: str) -> str:
 def _projects(pages: list, projects: pd.DataFrame, lang: str) -> str:
     """Return the table of project pages: id (linked), organization, special, total."""
     by_id = projects.drop_duplicates("project_id").set_index("project_id")
-    head = [label(k, lang) for k in ("project_id", "organization", "special", "total")]
     rows = []
     for outcome in pages:
         project = by_id.loc[outcome.parameters["project_id"]]
-        cells = [
-            f'<td class="code">{page_link(outcome, lang)}</td>',
-            f'<td class="text">{html.escape(str(project["organization"]))}</td>',
-            f'<td class="num">{wan(project["special"])}</td>',
-            f'<td class="num">{wan(project["total"])}</td>',
-        ]
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    classes = ["code", "text", "num", "num"]
-    header = "".join(
-        f'<th class="{c}" scope="col">{html.escape(h)}</th>'
-        for h, c in zip(head, classes, strict=True)
-    )
-    unit = html.escape(label("unit_wan", lang))
-    return (
-        f'<table class="fa-table"><caption><span class="fa-unit">{unit}</span></caption>'
-        f"<thead><tr>{header}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-    )
+        rows.append([page_link(outcome, lang), html.escape(str(project["organization"])),
+                     wan(project["special"]), wan(project["total"])])  # fmt: skip
+    columns = ("project_id", "organization", "special", "total")
+    cells = pd.DataFrame(rows, columns=[label(k, lang) for k in columns])
+    unit = label("unit_wan", lang)
+    return html_table(cells, ["code", "text", "num", "num"], unit=unit, markup=True, style=False)

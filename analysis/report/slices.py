@@ -23,7 +23,7 @@ from analysis.config import safe_name
 from analysis.errors import InputError
 from analysis.report import plan
 from analysis.report.plan import Job
-from analysis.words.formats import leverage, wan
+from analysis.words.formats import html_table, leverage, wan
 from analysis.words.labels import label
 
 BY = ("year", "program", "region")
@@ -105,30 +105,20 @@ def section(slices: list[Slice], outcomes: list, lang: str, left_out: int = 0) -
     from analysis.report.index import page_link
 
     by = slices[0].by if slices else "year"
-    head = [label(k, lang) for k in (by, "n_projects", "special", "total", "leverage")]
-    head.append(label("index_pages", lang))
-    classes = ["text", "num", "num", "num", "num", "text"]
+    columns = (by, "n_projects", "special", "total", "leverage", "index_pages")
     rows = []
     for s in slices:
         prefix = f"{s.folder}/"
         pages = " · ".join(page_link(o, lang, prefix) for o in outcomes
                            if o.name.startswith(prefix))  # fmt: skip
-        cells = [html.escape(s.name(lang)), f"{s.n_projects:,}", wan(s.special), wan(s.total),
-                 leverage(s.leverage), pages]  # fmt: skip
-        shown = "".join(f'<td class="{c}">{v}</td>' for c, v in zip(classes, cells, strict=True))
-        rows.append(f"<tr>{shown}</tr>")
-    header = "".join(f'<th class="{c}" scope="col">{html.escape(h)}</th>'
-                     for h, c in zip(head, classes, strict=True))  # fmt: skip
-    unit = html.escape(label("unit_wan", lang))
+        rows.append([html.escape(s.name(lang)), f"{s.n_projects:,}", wan(s.special), wan(s.total),
+                     leverage(s.leverage), pages])  # fmt: skip
+    cells = pd.DataFrame(rows, columns=[label(k, lang) for k in columns])
+    classes = ["text", "num", "num", "num", "num", "text"]
+    table = html_table(cells, classes, unit=label("unit_wan", lang), markup=True, style=False)
     note = label("index_unsliced", lang, n=f"{left_out:,}") if left_out else ""
-    return (
-        f"<h2>{html.escape(label(f'index_by_{by}', lang))}</h2>\n"
-        f'<table class="fa-table"><caption><span class="fa-unit">{unit}</span></caption>'
-        f"<thead><tr>{header}</tr></thead><tbody>\n"
-        + "\n".join(rows)
-        + "\n</tbody></table>"
-        + (f"<p>{html.escape(note)}</p>" if note else "")
-    )
+    heading = f"<h2>{html.escape(label(f'index_by_{by}', lang))}</h2>"
+    return "\n".join([heading, table, f"<p>{html.escape(note)}</p>" if note else ""])
 
 
 @dataclass

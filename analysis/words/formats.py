@@ -259,6 +259,9 @@ def html_table(
     row_headers: bool = False,
     total: int | None = None,
     lang: str = "zh",
+    *,
+    markup: bool = False,
+    style: bool = True,
 ) -> str:
     """Return the text of a table for people as an HTML table for reading.
 
@@ -266,7 +269,8 @@ def html_table(
     caption and unit, above it; row_headers: the index printed as each row's header (a
     fact sheet), otherwise no index column at all; total: the rows of the whole table
     where `shown` holds only its first ones (the table says so in a last row, and gives
-    the count as data-rows).
+    the count as data-rows); markup: the cells are HTML already (links), not text;
+    style: with the table's <style> (a page that holds TABLE_CSS once says False).
     """
     from html import escape
 
@@ -280,7 +284,8 @@ def html_table(
     index = [escape(str(i)) for i in shown.index] if row_headers else None
     for n, row in enumerate(shown.itertuples(index=False)):
         cells = "".join(
-            f'<td class="{c}">{escape(str(v))}</td>' for v, c in zip(row, classes, strict=True)
+            f'<td class="{c}">{v if markup else escape(str(v))}</td>'
+            for v, c in zip(row, classes, strict=True)
         )
         if index is not None:
             cells = f'<th scope="row">{index[n]}</th>' + cells
@@ -299,8 +304,8 @@ def html_table(
     # A table of many columns prints smaller, to stay within an A4 page's width.
     table_class = "fa-table many" if len(classes) > WIDE_TABLE_COLUMNS else "fa-table"
     return (
-        f"<style>{TABLE_CSS}</style>\n"
-        f'<table class="{table_class}"{rows_attribute}>{top}\n<thead><tr>{head}</tr></thead>\n'
+        (f"<style>{TABLE_CSS}</style>\n" if style else "")
+        + f'<table class="{table_class}"{rows_attribute}>{top}\n<thead><tr>{head}</tr></thead>\n'
         f"<tbody>\n{body}\n</tbody>\n</table>"
     )
 

@@ -396,9 +396,7 @@ LABELS: dict[str, tuple[str, str]] = {
     # the 说明 (About) sheet of every workbook (analysis.report.xlsx)
     "about_sheet": ("说明", "About"),
     "about_title": ("说明", "About this workbook"),
-    "about_report": ("报告", "Report"),
     "about_scope": ("数据范围", "Data"),
-    "about_projects": ("项目数", "Projects"),
     "about_source": ("数据来源", "Source"),
     "about_file": ("源文件", "Source file"),
     "about_sha256": ("SHA-256 校验值", "SHA-256"),
@@ -409,7 +407,6 @@ LABELS: dict[str, tuple[str, str]] = {
         "万元（保留两位小数；工作表中的数字可直接计算）",
         "万元 (10,000 yuan), two decimals; the figures are numbers, ready for formulas",
     ),
-    "about_sheets": ("工作表", "Sheets"),
     "about_manifest": (
         "各文件的校验值与 manifest.json 一致，可据此核对数据未被改动。",
         "The checksums match manifest.json: they show the data was not changed.",
