@@ -34,7 +34,7 @@ from docx.shared import Cm, Pt, RGBColor
 
 from analysis.report import page
 from analysis.report.xlsx import About, xml_text
-from analysis.words.formats import headline_text
+from analysis.words.formats import display_width, headline_text
 from analysis.words.labels import has_label, label
 
 FILE_NAMES = {"zh": "报告.docx", "en": "report.docx"}
@@ -618,7 +618,7 @@ def _header_width(header: str, lines: int = 2) -> float:
 
 def _width(text: str, latin: float = _LATIN) -> float:
     """Return how wide text is in half ems, a Latin character taken as `latin`."""
-    wide = sum(1 for ch in text if ord(ch) > 0x2E7F)
+    wide = display_width(text) - len(text)
     return 2 * wide + latin * (len(text) - wide)
 
 

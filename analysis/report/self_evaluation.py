@@ -38,7 +38,7 @@ from analysis.measure.evaluation import grade_counts
 from analysis.measure.measures import Measures
 from analysis.read.load import Dataset
 from analysis.report.xlsx import About, about_sheet, as_typed, print_setup, set_widths, write_table
-from analysis.words.formats import missing
+from analysis.words.formats import display_width, missing
 from analysis.words.labels import label
 from analysis.words.registry import EXCEL_FORMATS
 from analysis.words.scoring import EXECUTION, GRADES, TOTAL_POINTS, scoring_note
@@ -197,7 +197,7 @@ def _height(sheet: Worksheet, row: int, texts: list[tuple[str, float]], points: 
     lines = 1
     for text, width in texts:
         # A CJK character takes about two character widths of the column.
-        size = sum(2 if ord(ch) > 0x2E7F else 1 for ch in str(text or ""))
+        size = display_width(str(text or ""))
         lines = max(lines, math.ceil(size / max(width * 0.95, 1)))
     sheet.row_dimensions[row].height = max(points, lines * 14 + 4)
 

@@ -35,7 +35,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from analysis.words import registry
-from analysis.words.formats import MISSING, column_header, for_people
+from analysis.words.formats import MISSING, column_header, display_width, for_people
 from analysis.words.labels import label
 
 # --- text as typed ----------------------------------------------------------------------
@@ -85,11 +85,6 @@ def _within_excel(text: str) -> str:
 
 MIN_WIDTH = 6
 MAX_WIDTH = 60
-
-
-def display_width(text: str) -> int:
-    """Return how many character widths text takes in a cell: a CJK (wide) character two."""
-    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in str(text))
 
 
 def _widest(texts: pd.Series) -> int:

@@ -310,8 +310,9 @@ def html_table(
     )
 
 
-def _width(text: str) -> int:
-    """Return how many terminal columns text takes (CJK characters take two)."""
+def display_width(text: str) -> int:
+    """Return how many columns text takes in a terminal or a spreadsheet cell: a wide (CJK)
+    character two, any other one."""
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
@@ -319,13 +320,15 @@ def text_table(table: pd.DataFrame, numeric: set[str] | None = None) -> str:
     """Return the table of strings as aligned text; numeric columns are right-aligned."""
     columns = [str(c) for c in table.columns]
     rows = [[str(v) for v in row] for row in table.itertuples(index=False)]
-    widths = [max([_width(c), *(_width(r[i]) for r in rows)]) for i, c in enumerate(columns)]
+    widths = [
+        max([display_width(c), *(display_width(r[i]) for r in rows)]) for i, c in enumerate(columns)
+    ]
     right = [bool(numeric and c in numeric) for c in columns]
 
     def line(cells: list[str]) -> str:
         padded = []
         for cell, width, align_right in zip(cells, widths, right, strict=True):
-            pad = " " * (width - _width(cell))
+            pad = " " * (width - display_width(cell))
             padded.append(pad + cell if align_right else cell + pad)
         return "  ".join(padded).rstrip()
 
