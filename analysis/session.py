@@ -601,7 +601,7 @@ class Analysis:
         import matplotlib.pyplot as plt
         from IPython.display import Image, display
 
-        from analysis.draw.save import save
+        from analysis.draw.save import png_size, save
 
         # The chart's title is its alt text (Jupyter's "alt" metadata, which nbconvert and
         # the report's pages read) and, in a report, the caption of its picture.
@@ -616,7 +616,7 @@ class Analysis:
             data = png.read_bytes()
             files = [str(p.relative_to(self.output_dir)) for p in (png, svg)]
             display(
-                Image(data=data, format="png", width=_png_width(data) // 2),
+                Image(data=data, format="png", width=png_size(data)[0] // 2),
                 metadata={"alt": title, "fund-analysis": {"files": files, "title": title}},
             )
         plt.close(figure)
@@ -801,8 +801,3 @@ def chart_title(figure) -> str:
         if text is not None and text.get_text().strip():
             return " ".join(text.get_text().replace(r"\$", "$").split())
     return ""
-
-
-def _png_width(data: bytes) -> int:
-    """Return a PNG's width in pixels (from its IHDR chunk)."""
-    return int.from_bytes(data[16:20], "big")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import struct
 from pathlib import Path
 
 import matplotlib
@@ -52,3 +53,11 @@ def _only(**settings):
         yield
     finally:
         matplotlib.rcParams.update(before)
+
+
+def png_size(png: bytes) -> tuple[int, int] | None:
+    """Return a PNG's width and height in pixels, from its IHDR chunk (None: not a PNG)."""
+    if len(png) < 24 or png[:8] != b"\x89PNG\r\n\x1a\n":
+        return None
+    width, height = struct.unpack(">II", png[16:24])
+    return (width, height) if width and height else None

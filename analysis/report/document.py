@@ -17,7 +17,6 @@ the captions and page numbers are Word fields an editor's Word renumbers.
 from __future__ import annotations
 
 import re
-import struct
 from dataclasses import dataclass
 from datetime import datetime
 from io import BytesIO
@@ -32,6 +31,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
+from analysis.draw.save import png_size
 from analysis.report import page
 from analysis.report.xlsx import About, xml_text
 from analysis.words.formats import display_width, headline_text
@@ -365,7 +365,7 @@ class _Writer:
 
     def figure(self, figure: page.Figure) -> None:
         """Write a chart across the text width, its caption under it."""
-        size = _png_size(figure.png)
+        size = png_size(figure.png)
         if size is None:
             self.note(label("doc_missing_figure", self.lang))
             return
@@ -697,11 +697,3 @@ def _cant_split(row, header: bool) -> None:
     tr_pr.append(OxmlElement("w:cantSplit"))
     if header:
         tr_pr.append(OxmlElement("w:tblHeader"))
-
-
-def _png_size(png: bytes) -> tuple[int, int] | None:
-    """Return a PNG's width and height in pixels (None: not a PNG)."""
-    if len(png) < 24 or png[:8] != b"\x89PNG\r\n\x1a\n":
-        return None
-    width, height = struct.unpack(">II", png[16:24])
-    return (width, height) if width and height else None
