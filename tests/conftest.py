@@ -54,6 +54,22 @@ def benchmark_generator():
     return module
 
 
+def tiny_notebook(path: Path, source: str, *parameters: str) -> None:
+    """Write a notebook of two cells, a parameters cell (data, lang, output_dir and any
+    `parameters` lines such as 'year: int = 0  # year') and `source`, for a run to execute."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    lines = ['data: str = ""  # data', 'lang: str = "zh"  # language',
+             'output_dir: str = ""  # figures', *parameters]  # fmt: skip
+    params = nbformat.v4.new_code_cell("\n".join(lines))
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell(source)]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}  # fmt: skip
+    nbformat.write(nb, path)
+
+
 def read_seed_tables() -> dict[str, pd.DataFrame]:
     """Return the bundled tables as text, exactly as the files hold them."""
     return {

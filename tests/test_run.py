@@ -23,7 +23,7 @@ from analysis.report import execute as execute_module
 from analysis.report import plan as plan_module
 from analysis.report import record as record_module
 from analysis.report import run as run_module
-from tests.conftest import write_tables
+from tests.conftest import tiny_notebook, write_tables
 
 NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
 # The notebooks a run executes; explore.ipynb is for learning, and runs only under nbval.
@@ -250,20 +250,6 @@ def test_chinese_summary_headers(tmp_path):
 
 
 # --- failures and the swap -------------------------------------------------------------
-
-
-def tiny_notebook(path: Path, source: str) -> None:
-    nb = nbformat.v4.new_notebook()
-    params = nbformat.v4.new_code_cell('data: str = ""  # data\nlang: str = "zh"  # language\n'
-                                       'output_dir: str = ""  # figures')  # fmt: skip
-    params.metadata["tags"] = ["parameters"]
-    nb.cells = [params, nbformat.v4.new_code_cell(source)]
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nbformat.write(nb, path)
 
 
 @pytest.fixture

@@ -20,7 +20,6 @@ import textwrap
 import time
 from pathlib import Path
 
-import nbformat
 import pandas as pd
 import pytest
 
@@ -31,8 +30,7 @@ from analysis.report import plan as plan_module
 from analysis.report import run as run_module
 from analysis.report.folder import foreign_content
 from analysis.report.record import FORMAT, MANIFEST, inventory, read_manifest
-from tests.conftest import write_tables
-from tests.test_run import tiny_notebook
+from tests.conftest import tiny_notebook, write_tables
 
 SEED_PROGRAM = "县域创新跃升计划"
 
@@ -43,12 +41,6 @@ SEED_PROGRAM = "县域创新跃升计划"
 def project_notebook(path: Path) -> None:
     """A project notebook that saves one chart file named as Analysis.chart names it, and
     says so in its output's metadata, where the run's record finds it."""
-    nb = nbformat.v4.new_notebook()
-    params = nbformat.v4.new_code_cell(
-        'data: str = ""  # data\nlang: str = "zh"  # language\noutput_dir: str = ""  # figures\n'
-        'project_id: str = ""  # project'
-    )
-    params.metadata["tags"] = ["parameters"]
     chart = textwrap.dedent("""\
         from pathlib import Path
         from IPython.display import display
@@ -56,13 +48,7 @@ def project_notebook(path: Path) -> None:
         name = safe_name(f"{project_id}-program_by_category")
         Path(output_dir, "figures", name + ".png").write_bytes(project_id.encode())
         display("chart", metadata={"fund-analysis": {"files": [f"figures/{name}.png"]}})""")
-    nb.cells = [params, nbformat.v4.new_code_cell(chart)]
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nbformat.write(nb, path)
+    tiny_notebook(path, chart, 'project_id: str = ""  # project')
 
 
 def write_templates(folder: Path, **more: str) -> Path:

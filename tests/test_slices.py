@@ -15,7 +15,7 @@ from analysis.errors import InputError
 from analysis.report import execute as execute_module
 from analysis.report import plan as plan_module
 from analysis.report import run as run_module
-from tests.conftest import write_tables
+from tests.conftest import tiny_notebook, write_tables
 from tests.test_compare import province_tables
 
 
@@ -103,25 +103,15 @@ def test_a_run_by_region_of_data_without_regions_stops_before_any_notebook(tmp_p
 # --- with tiny templates: years, and a slice that fails ------------------------------------
 
 
-def tiny_template(path: Path, source: str) -> None:
-    nb = nbformat.v4.new_notebook()
-    params = nbformat.v4.new_code_cell(
-        'data: str = ""  # data\nlang: str = "zh"  # language\noutput_dir: str = ""  # figures\n'
-        "year: int = 0  # year"
-    )
-    params.metadata["tags"] = ["parameters"]
-    nb.cells = [params, nbformat.v4.new_code_cell(source)]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}  # fmt: skip
-    nbformat.write(nb, path)
+YEAR = "year: int = 0  # year"
 
 
 @pytest.fixture
 def tiny(tmp_path, monkeypatch):
     folder = tmp_path / "templates"
     folder.mkdir()
-    tiny_template(folder / "good.ipynb", "print('year', year)")
-    tiny_template(folder / "picky.ipynb", "assert year != 2020, 'made to fail in 2020'")
+    tiny_notebook(folder / "good.ipynb", "print('year', year)", YEAR)
+    tiny_notebook(folder / "picky.ipynb", "assert year != 2020, 'made to fail in 2020'", YEAR)
     monkeypatch.setattr(execute_module, "NOTEBOOKS_DIR", folder)
     monkeypatch.setattr(plan_module, "PROGRAM_NOTEBOOKS", ("good", "picky"))
     return folder
